@@ -5,7 +5,9 @@
  * Missing tokens: the empty field and "NA" unless the caller lists others.
  *
  * Policy on bad input: the first problem stops the load and is reported as
- * "file:line:column: message", where column is the 1-based field number.
+ * "file:line:column: message", where column is the 1-based field number
+ * (for malformed quotes, the 1-based byte on the line; for problems with a
+ * whole row or file, 1).
  * Malformed quotes, ragged rows, invalid UTF-8, NUL bytes, empty files,
  * empty or duplicate column names, numbers out of range, files that change
  * while being read and loads above the memory limit are all errors. Nothing
@@ -575,7 +577,7 @@ static void data_field(void *data, size_t n, void *ud)
     }
     size_t field = L->field++;
     if (field >= L->ncols) {
-        fail_at(C, WFS_EPARSE, field, 0, "row has more than %zu fields, as many as the header",
+        fail_at(C, WFS_EPARSE, field, 0, "row has more than the %zu fields of the header",
                 L->ncols);
         return;
     }
@@ -659,7 +661,8 @@ static void record_end(int c, void *ud)
     if (L->in_header) {
         header_done(C);
     } else if (L->field < L->ncols) {
-        fail_at(C, WFS_EPARSE, L->field, 1, "row has %zu field%s but the header has %zu",
+        /* Point at the first missing field, on the line where the row ends. */
+        fail_at(C, WFS_EPARSE, L->field, 0, "row has %zu field%s but the header has %zu",
                 L->field, L->field == 1 ? "" : "s", L->ncols);
         return;
     } else {
@@ -829,7 +832,7 @@ static int run_pass(ctx *C, source *src, char delim, void (*cb1)(void *, size_t,
         size_t line = locate_line(src, delim, C->pe.rec, C->pe.at_record ? 0 : C->pe.field,
                                   L->name);
         if (C->pe.at_record)
-            rc = wfs_fail(err, C->pe.code, "%s:%zu: %s", L->name, line, C->pe.msg);
+            rc = wfs_fail(err, C->pe.code, "%s:%zu:1: %s", L->name, line, C->pe.msg);
         else
             rc = wfs_fail(err, C->pe.code, "%s:%zu:%zu: %s", L->name, line, C->pe.field + 1,
                           C->pe.msg);
@@ -872,13 +875,16 @@ static int load(wfs_table **out, source *src, const char *name, const wfs_csv_op
     rc = run_pass(&C, src, delim, data_field, record_end, opt->control, err);
     if (rc) goto done;
     if (L.in_header) {
-        rc = wfs_fail(err, WFS_EPARSE, "%s: the file is empty (a header row naming the columns is "
-                                       "needed)",
+        rc = wfs_fail(err, WFS_EPARSE,
+                      "%s:1:1: the file is empty (a header row naming the columns is needed)",
                       name);
         goto done;
     }
     if (L.row == 0) {
-        rc = wfs_fail(err, WFS_EPARSE, "%s: the file has a header row but no data rows", name);
+        /* Record 1 does not exist, so this finds the line after the header. */
+        size_t line = locate_line(src, delim, 1, 0, name);
+        rc = wfs_fail(err, WFS_EPARSE, "%s:%zu:1: the file has a header row but no data rows",
+                      name, line);
         goto done;
     }
     /* Second pass for columns that turned categorical part-way. */
