@@ -6,7 +6,7 @@
  *
  * Policy on bad input: the first problem stops the load and is reported as
  * "file:line:column: message", where column is the 1-based field number
- * (for malformed quotes, the 1-based byte on the line; for problems with a
+ * (for malformed quotes, the 1-based character on the line; for problems with a
  * whole row or file, 1).
  * Malformed quotes, ragged rows, invalid UTF-8, NUL bytes, empty files,
  * empty or duplicate column names, numbers out of range, files that change
@@ -753,18 +753,18 @@ static int run_pass(ctx *C, source *src, char delim, void (*cb1)(void *, size_t,
     }
     const char *chunk;
     long n;
-    size_t offset = 0;
+    size_t offset = 0, bom = 0;
     int first = 1;
     double total = src->path ? (double)src->st0.st_size : (double)src->memlen;
     while ((n = source_next(src, &chunk, err, L->name)) > 0) {
         size_t skip = 0;
-        if (first && n >= 3 && memcmp(chunk, "\xef\xbb\xbf", 3) == 0) skip = 3;
+        if (first && n >= 3 && memcmp(chunk, "\xef\xbb\xbf", 3) == 0) skip = bom = 3;
         first = 0;
         size_t want = (size_t)n - skip;
         size_t done = csv_parse(&p, chunk + skip, want, cb1, cb2, C);
         if (L->failed) break;
         if (done != want) {
-            /* A quoting error: report the byte's line and column. */
+            /* A quoting error: report the character's line and column. */
             size_t pos = skip + done; /* offset within this chunk */
             size_t line = 1, col = 1;
             /* Count lines in everything read so far (re-read when from a file). */
@@ -780,11 +780,12 @@ static int run_pass(ctx *C, source *src, char delim, void (*cb1)(void *, size_t,
                 int pcr = 0;
                 while (seen < target && (m = source_next(&s2, &ch, &dummy, L->name)) > 0) {
                     for (long i = 0; i < m && seen < target; i++, seen++) {
+                        if (seen < bom) continue; /* a byte-order mark takes no column */
                         if (ch[i] == '\r' || (ch[i] == '\n' && !pcr)) {
                             line++;
                             col = 1;
-                        } else if (ch[i] != '\n') {
-                            col++;
+                        } else if (ch[i] != '\n' && ((unsigned char)ch[i] & 0xc0) != 0x80) {
+                            col++; /* characters, not UTF-8 continuation bytes */
                         }
                         pcr = ch[i] == '\r';
                     }
