@@ -32,6 +32,7 @@
 #include "wfs-private.h"
 
 #define CHUNK (1u << 20)
+#define FIELD_GROW_MIN (64u << 10)
 #define MAX_NA 16
 
 enum { KIND_NUMERIC, KIND_CATEG };
@@ -331,6 +332,16 @@ static int parser_init(struct csv_parser *p, char delim, unsigned char extra_opt
     return 0;
 }
 
+/* libcsv grows its field buffer by blk_size bytes at a time; with the
+ * default of 128 bytes a long quoted field (an unbalanced quote early in a
+ * large file makes the rest of the file one field) costs time quadratic in
+ * its length. Growing by at least the current size, set before each chunk,
+ * keeps it linear: within a chunk the field grows by at most CHUNK bytes. */
+static void parser_set_growth(struct csv_parser *p)
+{
+    csv_set_blk_size(p, p->entry_size > FIELD_GROW_MIN ? p->entry_size : FIELD_GROW_MIN);
+}
+
 /* Find the physical line on which field `field` of record `rec` (0 = the
  * header) starts, by scanning the input again. */
 static size_t locate_line(source *src, char delim, size_t rec, size_t field, const char *name)
@@ -350,6 +361,7 @@ static size_t locate_line(source *src, char delim, size_t rec, size_t field, con
             size_t off = 0;
             if (first && n >= 3 && memcmp(chunk, "\xef\xbb\xbf", 3) == 0) off = 3;
             first = 0;
+            parser_set_growth(&p);
             if (csv_parse(&p, chunk + off, (size_t)n - off, loc_field, loc_record, &lc) !=
                 (size_t)n - off)
                 break;
@@ -761,6 +773,7 @@ static int run_pass(ctx *C, source *src, char delim, void (*cb1)(void *, size_t,
         if (first && n >= 3 && memcmp(chunk, "\xef\xbb\xbf", 3) == 0) skip = bom = 3;
         first = 0;
         size_t want = (size_t)n - skip;
+        parser_set_growth(&p);
         size_t done = csv_parse(&p, chunk + skip, want, cb1, cb2, C);
         if (L->failed) break;
         if (done != want) {
