@@ -52,10 +52,21 @@ void wfs_tt_free(wfs_tt *t)
     free(t);
 }
 
+/* A copy of a cell for a one-line row: line breaks and other control
+ * characters (a level read from a quoted multi-line CSV field) become
+ * spaces, so that they cannot break the row in text or Markdown. */
+static char *cell_copy(const char *s)
+{
+    char *d = wfs_strdup(s);
+    for (char *p = d; p && *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = ' ';
+    return d;
+}
+
 void wfs_tt_header(wfs_tt *t, size_t col, const char *label, int align)
 {
     free(t->cells[col]);
-    t->cells[col] = wfs_strdup(label);
+    t->cells[col] = cell_copy(label);
     t->align[col] = align;
 }
 
@@ -87,7 +98,7 @@ void wfs_tt_row(wfs_tt *t, const char *const *cells)
     char *rule = NULL;
     (void)rule;
     for (size_t j = 0; j < t->ncols; j++)
-        t->cells[t->nrows * t->ncols + j] = cells[j] ? wfs_strdup(cells[j]) : NULL;
+        t->cells[t->nrows * t->ncols + j] = cells[j] ? cell_copy(cells[j]) : NULL;
     t->nrows++;
 }
 
@@ -518,6 +529,15 @@ static void records_tables(wfs_buf *b, const wfs_result *r, const wfs_render_opt
     }
 }
 
+/* True when the last line written is a row of a Markdown table. */
+static int ends_with_table_row(const wfs_buf *b)
+{
+    if (b->len < 2 || b->data[b->len - 1] != '\n') return 0;
+    size_t i = b->len - 1;
+    while (i > 0 && b->data[i - 1] != '\n') i--;
+    return b->data[i] == '|';
+}
+
 int wfs_render_text(wfs_buf *b, const wfs_result *r, const wfs_render_options *opt, int markdown)
 {
     size_t nf = wfs_result_nfields(r);
@@ -548,6 +568,11 @@ int wfs_render_text(wfs_buf *b, const wfs_result *r, const wfs_render_options *o
         if (nf || wfs_result_nestimates(r)) wfs_buf_putc(b, '\n');
         records_tables(b, r, opt, markdown);
     }
+    /* In Markdown a line right under a table would be read as one more row
+     * of it: leave a blank line. */
+    if (markdown && wfs_result_ntests(r) + wfs_result_nfooters(r) + wfs_result_nnotes(r) &&
+        ends_with_table_row(b))
+        wfs_buf_putc(b, '\n');
     for (size_t i = 0; i < wfs_result_ntests(r); i++) {
         const wfs_test *t = wfs_result_test(r, i);
         char stat[64], p[32];
@@ -559,10 +584,11 @@ int wfs_render_text(wfs_buf *b, const wfs_result *r, const wfs_render_options *o
         else
             snprintf(p, sizeof p, "= %.4f", t->p_value);
         if (!isnan(t->ndf))
-            wfs_buf_printf(b, "%s: F = %s on %.3g and %.4g df, p %s\n", t->name, stat, t->ndf,
+            wfs_buf_printf(b, "%s: F = %s on %.3g and %.4g df, p %s", t->name, stat, t->ndf,
                            t->ddf, p);
         else
-            wfs_buf_printf(b, "%s: X2 = %s on %.4g df, p %s\n", t->name, stat, t->df, p);
+            wfs_buf_printf(b, "%s: X2 = %s on %.4g df, p %s", t->name, stat, t->df, p);
+        wfs_buf_puts(b, markdown ? "  \n" : "\n");
     }
     for (size_t i = 0; i < wfs_result_nfooters(r); i++) {
         wfs_buf_puts(b, wfs_result_footer(r, i));
