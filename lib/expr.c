@@ -65,6 +65,9 @@ static int lex_fail(lexer *lx, const char *at, const char *fmt, ...) WFS_PRINTF(
 
 static int lex_fail(lexer *lx, const char *at, const char *fmt, ...)
 {
+    /* Report the first problem: once the lexer has rejected a token (and
+     * said why), the parser's complaints about that token add nothing. */
+    if (lx->tok == T_BAD && lx->err && lx->err->code) return WFS_EPARSE;
     va_list ap;
     va_start(ap, fmt);
     char msg[800];
@@ -259,6 +262,7 @@ static int unknown_level(lexer *lx, const char *at, size_t col, const char *labe
     if (nb) {
         wfs_buf_puts(&b, "did you mean ");
         wfs_buf_name_list(&b, best, nb, 3);
+        wfs_buf_putc(&b, '?');
     } else {
         const char **all = malloc((nl ? nl : 1) * sizeof *all);
         if (all) {
