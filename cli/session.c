@@ -146,7 +146,9 @@ int cli_emit(session *s, wfs_result *r)
 int cli_emit_text(session *s, const char *command, const char *text)
 {
     if (s->set.format != WFS_FORMAT_JSON) {
+        /* A blank line after it, as after every table. */
         fputs(text, s->out);
+        fputc('\n', s->out);
         fflush(s->out);
         return 0;
     }
