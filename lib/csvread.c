@@ -628,14 +628,30 @@ static void data_field(void *data, size_t n, void *ud)
 static void header_done(ctx *C)
 {
     loader *L = C->L;
-    /* Empty and duplicate names. */
-    for (size_t j = 0; j < L->ncols; j++)
-        for (size_t k = 0; k < j; k++)
-            if (strcmp(L->names[j], L->names[k]) == 0) {
-                fail_at(C, WFS_EPARSE, j, 0, "duplicate column name \"%s\" (also column %zu)",
-                        L->names[j], k + 1);
-                return;
-            }
+    /* Duplicate names (empty ones were refused as they came), found with a
+     * hash so that a very wide header costs linear time. */
+    if (L->ncols > (size_t)INT32_MAX) {
+        fail_at(C, WFS_ELIMIT, 0, 1, "the header has more than %d columns", INT32_MAX);
+        return;
+    }
+    wfs_strmap seen = WFS_STRMAP_INIT;
+    for (size_t j = 0; j < L->ncols; j++) {
+        size_t n = strlen(L->names[j]);
+        uint64_t h = wfs_hash_bytes(L->names[j], n);
+        int32_t k = wfs_strmap_get(&seen, L->names[j], n, h);
+        if (k >= 0) {
+            fail_at(C, WFS_EPARSE, j, 0, "duplicate column name \"%s\" (also column %zu)",
+                    L->names[j], (size_t)k + 1);
+            wfs_strmap_free(&seen);
+            return;
+        }
+        if (wfs_strmap_put(&seen, L->names[j], n, h, (int32_t)j)) {
+            fail_at(C, WFS_ENOMEM, 0, 1, "out of memory");
+            wfs_strmap_free(&seen);
+            return;
+        }
+    }
+    wfs_strmap_free(&seen);
     L->cols = wfs_callocarray(L->ncols, sizeof *L->cols);
     if (!L->cols) {
         fail_at(C, WFS_ENOMEM, 0, 1, "out of memory");
