@@ -29,6 +29,7 @@ struct wfs_table {
     size_t nrows, ncols, cap;
     column *cols;
     char *source;
+    wfs_strmap index; /* column name -> column, so finding a name costs O(1) */
 };
 
 int wfs_table_new(wfs_table **out, size_t nrows, wfs_error *err)
@@ -64,6 +65,7 @@ void wfs_table_free(wfs_table *t)
     }
     free(t->cols);
     free(t->source);
+    wfs_strmap_free(&t->index);
     free(t);
 }
 
@@ -82,9 +84,8 @@ int wfs_table_set_source(wfs_table *t, const char *source)
 
 long wfs_table_find(const wfs_table *t, const char *name)
 {
-    for (size_t j = 0; j < t->ncols; j++)
-        if (strcmp(t->cols[j].name, name) == 0) return (long)j;
-    return -1;
+    size_t n = strlen(name);
+    return wfs_strmap_get(&t->index, name, n, wfs_hash_bytes(name, n));
 }
 
 const char *wfs_table_name(const wfs_table *t, size_t col) { return t->cols[col].name; }
@@ -149,6 +150,20 @@ size_t wfs_table_bytes(const wfs_table *t)
     return b;
 }
 
+/* Make the column that new_column reserved part of the table. On failure
+ * the caller frees the column. */
+static int commit_column(wfs_table *t, wfs_error *err)
+{
+    const char *name = t->cols[t->ncols].name;
+    size_t n = strlen(name);
+    if (t->ncols >= (size_t)INT32_MAX)
+        return wfs_fail(err, WFS_ELIMIT, "a table holds at most %d columns", INT32_MAX);
+    if (wfs_strmap_put(&t->index, name, n, wfs_hash_bytes(name, n), (int32_t)t->ncols))
+        return wfs_nomem(err);
+    t->ncols++;
+    return 0;
+}
+
 /* Reserve a new column slot with a validated name. */
 static column *new_column(wfs_table *t, const char *name, wfs_error *err)
 {
@@ -211,8 +226,9 @@ int wfs_table_adopt_numeric(wfs_table *t, const char *name, double *values, uint
     }
     c->miss = miss;
     c->nmissing = nm;
-    t->ncols++;
-    return 0;
+    int rc = commit_column(t, err);
+    if (rc) column_free(c);
+    return rc;
 }
 
 typedef struct level_sort {
@@ -290,8 +306,8 @@ int wfs_table_adopt_categorical(wfs_table *t, const char *name, int32_t *codes, 
         }
         for (size_t i = 0; i < t->nrows; i++) c->miss[i] = codes[i] < 0;
     }
-    t->ncols++;
-    return 0;
+    if ((rc = commit_column(t, err))) column_free(c);
+    return rc;
 fail_col:
     column_free(c);
 fail:
@@ -326,8 +342,12 @@ int wfs_table_adopt_text(wfs_table *t, const char *name, char **values, wfs_erro
         }
         for (size_t i = 0; i < t->nrows; i++) c->miss[i] = values[i] == NULL;
     }
-    t->ncols++;
-    return 0;
+    int rc = commit_column(t, err);
+    if (rc) {
+        for (size_t i = 0; i < t->nrows; i++) free(values[i]);
+        column_free(c);
+    }
+    return rc;
 }
 
 int wfs_table_add_numeric(wfs_table *t, const char *name, const double *values,
