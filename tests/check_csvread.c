@@ -1022,6 +1022,34 @@ START_TEST(test_long_quoted_field_linear_time)
 }
 END_TEST
 
+/* Duplicate column names used to be found by comparing every pair, and
+ * adding each column to the table compared its name with every earlier
+ * one: minutes for a header of a few hundred thousand columns. */
+START_TEST(test_wide_header_linear_time)
+{
+    size_t n = 300000;
+    char *buf = malloc(n * 24 + 64);
+    ck_assert_ptr_nonnull(buf);
+    size_t len = 0;
+    for (size_t j = 0; j < n; j++) len += (size_t)sprintf(buf + len, "column_%zu,", j);
+    size_t header = len;
+    len += (size_t)sprintf(buf + len, "column_7\n");
+    expect_fail_len(buf, len, NULL, WFS_EPARSE,
+                    "t.csv:1:300001: duplicate column name \"column_7\" (also column 8)");
+    len = header + (size_t)sprintf(buf + header, "last\n");
+    for (size_t j = 0; j < n; j++) len += (size_t)sprintf(buf + len, "%zu,", j);
+    len += (size_t)sprintf(buf + len, "x\n");
+    wfs_table *t = NULL;
+    wfs_error err = WFS_ERROR_INIT;
+    ck_assert_int_eq(load_mem(&t, buf, len, NULL, &err), 0);
+    ck_assert_uint_eq(wfs_table_ncols(t), n + 1);
+    ck_assert_int_eq(wfs_table_find(t, "column_299999"), 299999);
+    ck_assert_double_eq(wfs_table_numeric(t, 299999)[0], 299999);
+    wfs_table_free(t);
+    free(buf);
+}
+END_TEST
+
 typedef struct progress_log {
     size_t calls;
     double last;
@@ -1109,6 +1137,7 @@ static Suite *csvread_suite(void)
     tcase_add_test(tc, test_crlf_split_across_chunks);
     tcase_add_test(tc, test_quoted_field_across_chunks);
     tcase_add_test(tc, test_long_quoted_field_linear_time);
+    tcase_add_test(tc, test_wide_header_linear_time);
     tcase_add_test(tc, test_interrupt_and_progress);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);

@@ -277,6 +277,32 @@ START_TEST(test_many_columns)
 }
 END_TEST
 
+/* Adding a column used to compare its name with every earlier one, so a
+ * table of n columns took O(n^2) string comparisons (minutes for 200000
+ * columns); the test case's timeout catches a return of that. */
+START_TEST(test_wide_table_linear_time)
+{
+    size_t n = 300000;
+    wfs_table *t = new_table(1);
+    char name[32];
+    for (size_t j = 0; j < n; j++) {
+        double v = (double)j;
+        snprintf(name, sizeof name, "column_number_%zu", j);
+        ck_assert_int_eq(wfs_table_add_numeric(t, name, &v, NULL, NULL), 0);
+    }
+    ck_assert_uint_eq(wfs_table_ncols(t), n);
+    for (size_t j = 0; j < n; j += 997) {
+        snprintf(name, sizeof name, "column_number_%zu", j);
+        ck_assert_int_eq(wfs_table_find(t, name), (long)j);
+        ck_assert_double_eq(wfs_table_numeric(t, j)[0], (double)j);
+    }
+    ck_assert_int_eq(wfs_table_find(t, "column_number_"), -1);
+    double v = 0;
+    ck_assert_int_eq(wfs_table_add_numeric(t, "column_number_123456", &v, NULL, NULL), WFS_EINVAL);
+    wfs_table_free(t);
+}
+END_TEST
+
 START_TEST(test_group_codes_categorical)
 {
     wfs_table *t = new_table(4);
@@ -416,6 +442,8 @@ static Suite *table_suite(void)
     tcase_add_test(tc, test_text_columns);
     tcase_add_test(tc, test_column_names);
     tcase_add_test(tc, test_many_columns);
+    tcase_add_test(tc, test_wide_table_linear_time);
+    tcase_set_timeout(tc, 30);
     suite_add_tcase(s, tc);
     tc = tcase_create("groups");
     tcase_add_test(tc, test_group_codes_categorical);
