@@ -233,6 +233,12 @@ int cmd_set(session *s, const cmdline *cl);
 int cmd_run(session *s, const cmdline *cl);
 int cmd_help(session *s, const cmdline *cl);
 int cmd_quit(session *s, const cmdline *cl);
+int cmd_design(session *s, const cmdline *cl);
+int cmd_mean(session *s, const cmdline *cl);
+int cmd_total(session *s, const cmdline *cl);
+int cmd_prop(session *s, const cmdline *cl);
+int cmd_ratio(session *s, const cmdline *cl);
+int cmd_quantile(session *s, const cmdline *cl);
 
 /* ------------------------------------------------------------------ */
 /* REPL (repl.c)                                                       */

@@ -39,6 +39,39 @@ static const cli_option opt_set[] = {
     {"progress", OPT_VALUE, "on|off", "on", "progress indication on long work"},
     {NULL, 0, NULL, NULL, NULL}};
 
+
+static const cli_option opt_design[] = {
+    {"weight", OPT_VALUE, NULL, "1 (or implied by fpc)", "sampling weight variable"},
+    {"strata", OPT_VALUE, NULL, "none", "stratum variable"},
+    {"cluster", OPT_VALUE, NULL, "rows", "cluster variable of each stage, e.g. cluster=council,team"},
+    {"fpc", OPT_VALUE, NULL, "none",
+     "finite population correction per stage: a population count (> 1) or a fraction (<= 1)"},
+    {"lonely", OPT_VALUE, "fail|adjust|average|certainty|remove", "fail (set lonely=)",
+     "what to do with a stratum holding a single PSU"},
+    {NULL, 0, NULL, NULL, NULL}};
+
+#define EST_COMMON                                                                                 \
+    {"level", OPT_VALUE, NULL, "0.95 (set level=)", "confidence level"},                          \
+        {"df", OPT_VALUE, NULL, "design", "degrees of freedom of intervals: design, inf or N"},   \
+        {"deff", OPT_FLAG_OR_VALUE, "replace|no", "off",                                          \
+         "design effect (deff: SRS without replacement; deff=replace: with replacement)"}
+
+static const cli_option opt_mean[] = {
+    EST_COMMON,
+    {"ci", OPT_VALUE, "logit|wald|mean|xlogit|asin|beta|wilson|likelihood", "logit (set ci=)",
+     "interval method for proportions (categorical variables)"},
+    {NULL, 0, NULL, NULL, NULL}};
+
+static const cli_option opt_total[] = {EST_COMMON, {NULL, 0, NULL, NULL, NULL}};
+
+static const cli_option opt_quantile[] = {
+    {"p", OPT_VALUE, NULL, "0.25,0.5,0.75", "probabilities"},
+    {"qrule", OPT_VALUE, "math|school|hf7", "math", "quantile rule (R's svyquantile qrule)"},
+    {"ci", OPT_VALUE, "mean|wald|xlogit|asin|beta", "mean", "Woodruff interval method"},
+    {"level", OPT_VALUE, NULL, "0.95 (set level=)", "confidence level"},
+    {"df", OPT_VALUE, NULL, "design", "degrees of freedom of intervals: design, inf or N"},
+    {NULL, 0, NULL, NULL, NULL}};
+
 const cli_command cli_commands[] = {
     {"load", "Data", cmd_load, "load \"file.csv\" [as NAME] [delim=,] [na=\"NA,.\"]",
      "read a CSV file into a dataset",
@@ -64,6 +97,60 @@ const cli_command cli_commands[] = {
      "variables, optionally only rows where the if expression is true.",
      "list role caseload if caseload > 40 n=5", "head(subset(df, caseload > 40), 5)",
      "list role caseload if caseload > 40 in 1/5", opt_list, COMPLETE_VARS, 0},
+    {"design", "Survey design", cmd_design,
+     "design [weight=W] [strata=S] [cluster=C1[,C2]] [fpc=F1[,F2]] [lonely=POLICY]",
+     "declare the survey design, or show it",
+     "Declares how the active dataset was sampled. PSUs are nested within strata and\n"
+     "later-stage units within their PSU. An fpc above 1 is a population count, at most 1\n"
+     "a sampling fraction; without weight= the weights are implied by the fpc. Zero\n"
+     "weights mark rows not in the sample. A stratum with a single PSU is an error under\n"
+     "lonely=fail (the default); adjust, average, certainty and remove follow R's\n"
+     "survey.lonely.psu. Without arguments prints the design: rows, strata, PSUs, degrees\n"
+     "of freedom, sum of weights and lonely-PSU policy.",
+     "design weight=weight strata=region cluster=council lonely=adjust",
+     "svydesign(id=~council, strata=~region, weights=~weight, nest=TRUE)",
+     "svyset council [pw=weight], strata(region)", opt_design, COMPLETE_VARS, 0},
+    {"mean", "Estimates", cmd_mean,
+     "mean VAR ... [by V[,V]] [if EXPR] [deff|deff=replace] [level=] [df=] [ci=]",
+     "weighted means with standard errors and intervals",
+     "Design-based means (a categorical variable gives the proportion of each level, as\n"
+     "prop). Standard errors by Taylor linearisation; intervals use t quantiles on the\n"
+     "design degrees of freedom of each domain unless df= says otherwise. by gives one\n"
+     "estimate per combination of levels; if restricts the domain. Domains keep the\n"
+     "whole design; rows missing the variable are left out and counted in the notes.",
+     "mean caseload by role deff", "svyby(~caseload, ~role, design, svymean, deff=TRUE)",
+     "svy: mean caseload, over(role)", opt_mean, COMPLETE_VARS, 0},
+    {"total", "Estimates", cmd_total, "total VAR ... [by V[,V]] [if EXPR] [deff] [level=] [df=]",
+     "weighted totals (weighted counts of each level for categorical variables)",
+     "Design-based totals with standard errors and intervals, as mean.",
+     "total qualified_sw_fte by delivery_model", "svytotal(~fte, design)",
+     "svy: total fte", opt_total, COMPLETE_VARS, 0},
+    {"prop", "Estimates", cmd_prop, "prop VAR [by V[,V]] [if EXPR] [ci=METHOD] [deff] [level=]",
+     "proportions of every level with intervals",
+     "The weighted proportion of each level of a categorical variable (or each distinct\n"
+     "value of a numeric one). Intervals: logit (default), wald, xlogit, asin, beta\n"
+     "(Korn-Graubard), wilson (effective n), as R's svyciprop. Proportions of 0 or 1\n"
+     "get an exact interval on the unweighted base.",
+     "prop training_needs_met by role ci=beta",
+     "svyciprop(~I(training_needs_met==\"Not met\"), design, method=\"logit\")",
+     "svy: proportion training_needs_met", opt_mean, COMPLETE_VARS, 0},
+    {"ratio", "Estimates", cmd_ratio, "ratio NUM / DEN [by V[,V]] [if EXPR] [deff] [level=]",
+     "ratio of two weighted totals",
+     "Estimates sum(w NUM) / sum(w DEN) with its linearised standard error, as R's\n"
+     "svyratio. Rows missing either variable are left out.",
+     "ratio agency_fte / qualified_sw_fte by delivery_model",
+     "svyratio(~agency_fte, ~qualified_sw_fte, design)", "svy: ratio agency_fte/qualified_sw_fte",
+     opt_total, COMPLETE_VARS, 0},
+    {"quantile", "Estimates", cmd_quantile,
+     "quantile VAR ... [p=0.25,0.5,0.75] [qrule=math|school|hf7] [ci=mean|xlogit|asin|beta]",
+     "weighted quantiles with Woodruff intervals",
+     "Quantiles of the weighted distribution (R 4.x svyquantile rules) with Woodruff\n"
+     "intervals from the estimated CDF; the standard error is derived from the interval\n"
+     "width. When p times the total weight falls below the first weight the smallest\n"
+     "value is returned (R returns the second).",
+     "quantile caseload p=0.5,0.9 by role",
+     "svyquantile(~caseload, design, c(0.5,0.9), ci=TRUE)", "(epctile caseload, p(50 90) svy)",
+     opt_quantile, COMPLETE_VARS, 0},
     {"set", "Session", cmd_set, "set [KEY=VALUE ...]", "change or show session settings",
      "Without arguments prints the settings. Keys: format, digits, show, level, ci, df,\n"
      "lonely, suppress, explain, width, progress.",

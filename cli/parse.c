@@ -359,10 +359,10 @@ int cli_classify(cmdline *cl, const cli_command *cmd, char *msg, size_t msgsz, l
             const char *near = nearest_option(cmd, op->key->text);
             if (near)
                 return perr(msg, msgsz, errpos, op->key->pos,
-                            "%s has no cmdopt %s= (did you mean %s=?)", cmd->name, op->key->text,
+                            "%s has no option %s= (did you mean %s=?)", cmd->name, op->key->text,
                             near);
             return perr(msg, msgsz, errpos, op->key->pos,
-                        "%s has no cmdopt %s= (see help %s)", cmd->name, op->key->text, cmd->name);
+                        "%s has no option %s= (see help %s)", cmd->name, op->key->text, cmd->name);
         }
         if (!(o->kind & OPT_VALUE))
             return perr(msg, msgsz, errpos, op->key->pos, "%s is a flag: write %s, not %s=...",

@@ -55,17 +55,29 @@ static inline size_t wfs_unit_of(const wfs_design *d, size_t i)
 
 /* ---- variance engine (variance.c) ---- */
 
-/* Covariance of K estimated totals (row-major K x K into V) from their
- * totals per unit at the accumulation level (U, nunits x K, row-major),
- * following R's svyrecvar: with-replacement within strata unless an fpc is
- * given, later stages added when their fpcs are given, the lonely-PSU policy
- * of the design. present (per unit at the accumulation level, may be NULL
- * for "all") marks units holding rows of the estimation domain; strata
- * without such units take no part, as when R drops rows for a domain.
- * *lonely_used is set when a singleton stratum contributed by adjust or
- * average. */
-int wfs_recvar(double *V, const wfs_design *d, const double *U, size_t K, const uint8_t *present,
-               int *lonely_used, wfs_error *err);
+/* Covariance (K x K, row-major, into V) of K estimated totals from their
+ * totals per sampling unit at the design's accumulation level, following
+ * R's svyrecvar: with replacement within strata unless an fpc is given,
+ * later stages added when their fpcs are given, the design's lonely-PSU
+ * policy. units[0..m) lists the units holding rows of the estimation
+ * domain (each once) and Z (m x K) their totals; units outside the list
+ * have zero totals, and strata without listed units take no part, as when
+ * R drops out-of-domain rows. units == NULL means Z is dense over every
+ * unit (m = nunits) and all are present. *lonely_used is set when a
+ * singleton stratum contributed through adjust or average. */
+int wfs_recvar(double *V, const wfs_design *d, const uint32_t *units, const double *Z, size_t m,
+               size_t K, int *lonely_used, wfs_error *err);
+
+/* The upper (1 + level)/2 quantile of t on df degrees of freedom (normal
+ * when infinite); NaN when df <= 0. */
+double wfs_tcrit(double level, double df);
+
+/* A proportion's interval by method m (ci.c). nrows: rows in the domain
+ * (R's nrow(design) for beta); nobs: rows with nonzero weight (exact
+ * intervals at 0 and 1); ddf_design: the domain's design df (beta).
+ * Returns 1 when p is 0 or 1 and the exact interval was used. */
+int wfs_prop_ci(double *lo, double *hi, wfs_ci_method m, double p, double se, double df,
+                double level, double nrows, double nobs, double ddf_design);
 
 /* Degrees of freedom of a domain: distinct PSUs minus distinct strata among
  * the rows with in[i] (NULL = all) and a nonzero weight. */

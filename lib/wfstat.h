@@ -394,6 +394,91 @@ wfs_value wfs_value_null(void);
 wfs_value wfs_value_strlist(const char *const *list, size_t n);
 
 /* ------------------------------------------------------------------ */
+/* Estimation                                                          */
+/* ------------------------------------------------------------------ */
+
+/* Interval methods. For proportions (R's svyciprop): logit (the default),
+ * wald (R's "mean"), xlogit, asin, beta (Korn-Graubard), wilson (with the
+ * effective sample size) and likelihood (profile likelihood of the
+ * quasi-binomial model). For quantiles the Woodruff interval on the CDF
+ * uses wald (R's "mean", the default), xlogit, asin or beta. */
+typedef enum wfs_ci_method {
+    WFS_CI_LOGIT = 0,
+    WFS_CI_WALD,
+    WFS_CI_XLOGIT,
+    WFS_CI_ASIN,
+    WFS_CI_BETA,
+    WFS_CI_WILSON,
+    WFS_CI_LIKELIHOOD
+} wfs_ci_method;
+
+/* Name of an interval method ("logit", ...), and the reverse: "mean" is
+ * accepted for wald; -1 if unknown. */
+const char *wfs_ci_name(wfs_ci_method m);
+int wfs_ci_parse(const char *name);
+
+/* Design effects: none, R's deff=TRUE (SRS without replacement, N = sum of
+ * weights) or deff="replace" (SRS with replacement). */
+typedef enum wfs_deff { WFS_DEFF_NONE = 0, WFS_DEFF_YES, WFS_DEFF_REPLACE } wfs_deff;
+
+/* Quantile rules of R's svyquantile (qrule = "math", "school", "hf7"). */
+typedef enum wfs_qrule { WFS_QRULE_MATH = 0, WFS_QRULE_SCHOOL, WFS_QRULE_HF7 } wfs_qrule;
+const char *wfs_qrule_name(wfs_qrule q);
+int wfs_qrule_parse(const char *name);
+
+/* Options shared by the estimators. by: classifying variables (one
+ * estimate per combination of their levels, the first varying fastest, as
+ * R's svyby); filter: an `if` expression restricting the domain (the full
+ * design is kept for the variance); level: confidence level; df: degrees of
+ * freedom of the intervals, 0 for the design df of each domain (PSUs
+ * holding domain members minus strata), INFINITY for normal quantiles.
+ * p/np: quantile probabilities (NULL = 0.25, 0.5, 0.75). */
+typedef struct wfs_est_options {
+    const char *const *by;
+    size_t nby;
+    const char *filter;
+    double level;
+    double df;
+    wfs_ci_method ci;
+    int ci_set;       /* nonzero when ci was chosen (quantiles default to wald) */
+    wfs_deff deff;
+    const double *p;
+    size_t np;
+    wfs_qrule qrule;
+    const char *dataset; /* name reported in the result, may be NULL */
+    const wfs_control *control;
+} wfs_est_options;
+
+#define WFS_EST_OPTIONS_INIT                                                                       \
+    {NULL, 0, NULL, 0.95, 0, WFS_CI_LOGIT, 0, WFS_DEFF_NONE, NULL, 0, WFS_QRULE_MATH, NULL, NULL}
+
+/* The estimators. Each creates a result (command "mean", "total", "prop",
+ * "ratio", "quantile") with one estimate per variable (per level for
+ * categorical variables) and domain. Missing values of an analysis
+ * variable exclude the row from that estimate only (R's na.rm = TRUE); the
+ * count excluded is reported in a note. Errors: WFS_ENOTFOUND (unknown
+ * variable), WFS_ETYPE (wrong type), WFS_EDOMAIN (an empty domain or
+ * filter), WFS_EDESIGN (a lonely PSU the policy cannot handle),
+ * WFS_EPARSE (a bad filter), WFS_ENOMEM, WFS_EINTR. */
+int wfs_mean(wfs_result **out, const wfs_design *d, const char *const *vars, size_t nvars,
+             const wfs_est_options *opt, wfs_error *err);
+int wfs_total(wfs_result **out, const wfs_design *d, const char *const *vars, size_t nvars,
+              const wfs_est_options *opt, wfs_error *err);
+/* Proportion of every level of a categorical variable, or of each distinct
+ * value of a numeric one. */
+int wfs_prop(wfs_result **out, const wfs_design *d, const char *var, const wfs_est_options *opt,
+             wfs_error *err);
+/* Ratio of totals sum(w num) / sum(w den). */
+int wfs_ratio(wfs_result **out, const wfs_design *d, const char *num, const char *den,
+              const wfs_est_options *opt, wfs_error *err);
+int wfs_quantile(wfs_result **out, const wfs_design *d, const char *const *vars, size_t nvars,
+                 const wfs_est_options *opt, wfs_error *err);
+
+/* Footer lines describing a design's variance method and policies, added
+ * to a result (design, variance method, lonely-PSU policy). */
+int wfs_result_add_design_footers(wfs_result *r, const wfs_design *d, wfs_error *err);
+
+/* ------------------------------------------------------------------ */
 /* Rendering                                                           */
 /* ------------------------------------------------------------------ */
 
