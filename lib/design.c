@@ -140,6 +140,7 @@ void wfs_design_free(wfs_design *d)
     for (size_t s = 1; s <= WFS_MAX_STAGES; s++) level_free(&d->lev[s]);
     free(d->describe);
     free(d->variance_name);
+    if (d->cal && d->cal_ops) d->cal_ops->free(d->cal);
     free(d);
 }
 
@@ -671,6 +672,8 @@ int wfs_design_copy(wfs_design **out, const wfs_design *src, wfs_error *err)
     d->stratum_label = NULL;
     memset(d->lev, 0, sizeof d->lev);
     d->describe = d->variance_name = NULL;
+    d->cal = NULL;
+    if (src->cal && !(d->cal = src->cal_ops->copy(src->cal))) goto nomem;
     if (copy_spec(d, &src->spec, err)) goto nomem;
     d->w = wfs_mallocarray(d->n, sizeof *d->w);
     if (!d->w) goto nomem;

@@ -24,383 +24,6 @@
 #include "survey-private.h"
 
 /* ------------------------------------------------------------------ */
-/* Domains                                                             */
-/* ------------------------------------------------------------------ */
-
-typedef struct domains {
-    size_t ngroups, nby;
-    int32_t *group;       /* per row: the group, -1 when outside */
-    size_t *start;        /* ngroups + 1 offsets into rows */
-    uint32_t *rows;       /* rows grouped by domain, in row order */
-    const char **labels;  /* ngroups x nby level labels */
-    const char *const *keys;
-    size_t nfiltered;     /* rows passing the filter */
-    size_t nmissing_by;   /* rows of the filter with a missing by value */
-    wfs_pool pool;
-} domains;
-
-static void domains_free(domains *D)
-{
-    free(D->group);
-    free(D->start);
-    free(D->rows);
-    free(D->labels);
-    wfs_pool_free(&D->pool);
-    memset(D, 0, sizeof *D);
-}
-
-static int domains_build(domains *D, const wfs_design *d, const wfs_est_options *opt,
-                         wfs_error *err)
-{
-    const wfs_table *t = d->t;
-    size_t n = d->n;
-    int rc = 0;
-    memset(D, 0, sizeof *D);
-    D->nby = opt->nby;
-    D->keys = opt->by;
-    D->group = wfs_mallocarray(n, sizeof *D->group);
-    if (!D->group) return wfs_nomem(err);
-    if (opt->filter && *opt->filter) {
-        wfs_expr *e = NULL;
-        uint8_t *mask = malloc(n);
-        if (!mask) return wfs_nomem(err);
-        if ((rc = wfs_expr_parse(&e, opt->filter, t, err)) ||
-            (rc = wfs_expr_eval(mask, e, t, err))) {
-            wfs_expr_free(e);
-            free(mask);
-            return rc;
-        }
-        wfs_expr_free(e);
-        for (size_t i = 0; i < n; i++) D->group[i] = mask[i] ? 0 : -1;
-        free(mask);
-    } else {
-        memset(D->group, 0, n * sizeof *D->group);
-    }
-    for (size_t i = 0; i < n; i++) D->nfiltered += D->group[i] == 0;
-    if (D->nfiltered == 0)
-        return wfs_fail(err, WFS_EDOMAIN, "no rows satisfy the condition \"%s\"", opt->filter);
-
-    if (opt->nby == 0) {
-        D->ngroups = 1;
-        D->labels = NULL;
-        return 0;
-    }
-    /* Combined codes of the by variables, the first varying fastest. */
-    if (opt->nby > 8) return wfs_fail(err, WFS_ELIMIT, "at most 8 by variables are supported");
-    int32_t *codes[8] = {0};
-    char **levels[8] = {0};
-    size_t nlev[8] = {0};
-    uint64_t stride[8], ncomb = 1;
-    uint32_t *map = NULL;
-    for (size_t k = 0; k < opt->nby && !rc; k++) {
-        long col = wfs_table_find(t, opt->by[k]);
-        if (col < 0) {
-            rc = wfs_fail(err, WFS_ENOTFOUND, "by variable \"%s\" is not in the data", opt->by[k]);
-            break;
-        }
-        for (size_t j = 0; j < k; j++)
-            if (strcmp(opt->by[j], opt->by[k]) == 0)
-                rc = wfs_fail(err, WFS_EINVAL, "by variable \"%s\" is given twice", opt->by[k]);
-        if (rc) break;
-        codes[k] = wfs_mallocarray(n, sizeof *codes[k]);
-        if (!codes[k]) {
-            rc = wfs_nomem(err);
-            break;
-        }
-        rc = wfs_table_group_codes(codes[k], &levels[k], &nlev[k], t, (size_t)col, err);
-        if (rc) break;
-        stride[k] = ncomb;
-        ncomb *= nlev[k] ? nlev[k] : 1;
-        if (ncomb > (uint64_t)4 * n + 1024 || ncomb > ((uint64_t)1 << 31))
-            rc = wfs_fail(err, WFS_ELIMIT,
-                          "the by variables have too many combinations of levels (%llu); "
-                          "use fewer or coarser variables",
-                          (unsigned long long)ncomb);
-    }
-    if (!rc) {
-        map = wfs_mallocarray((size_t)ncomb, sizeof *map);
-        if (!map) rc = wfs_nomem(err);
-    }
-    if (!rc) {
-        for (size_t c = 0; c < ncomb; c++) map[c] = UINT32_MAX;
-        for (size_t i = 0; i < n; i++) {
-            if (D->group[i] < 0) continue;
-            uint64_t c = 0;
-            for (size_t k = 0; k < opt->nby; k++) {
-                if (codes[k][i] < 0) {
-                    c = UINT64_MAX;
-                    break;
-                }
-                c += (uint64_t)codes[k][i] * stride[k];
-            }
-            if (c == UINT64_MAX) {
-                D->group[i] = -1;
-                D->nmissing_by++;
-                continue;
-            }
-            map[c] = 0;
-            D->group[i] = (int32_t)c;
-        }
-        size_t ng = 0;
-        for (size_t c = 0; c < ncomb; c++)
-            if (map[c] == 0) map[c] = (uint32_t)ng++;
-        D->ngroups = ng;
-        if (ng == 0)
-            rc = wfs_fail(err, WFS_EDOMAIN, "every row in the domain has a missing by value");
-    }
-    if (!rc) {
-        D->labels = wfs_callocarray(D->ngroups * opt->nby, sizeof *D->labels);
-        D->start = wfs_callocarray(D->ngroups + 1, sizeof *D->start);
-        D->rows = wfs_mallocarray(n, sizeof *D->rows);
-        if (!D->labels || !D->start || !D->rows) rc = wfs_nomem(err);
-    }
-    if (!rc) {
-        for (size_t c = 0; c < ncomb && !rc; c++) {
-            if (map[c] == UINT32_MAX) continue;
-            size_t g = map[c];
-            uint64_t rem = c;
-            for (size_t k = opt->nby; k-- > 0;) {
-                uint64_t code = rem / stride[k];
-                rem -= code * stride[k];
-                const char *s = wfs_pool_strdup(&D->pool, levels[k][code]);
-                if (!s) rc = wfs_nomem(err);
-                D->labels[g * opt->nby + k] = s;
-            }
-        }
-        for (size_t i = 0; i < n; i++)
-            if (D->group[i] >= 0) {
-                D->group[i] = (int32_t)map[D->group[i]];
-                D->start[D->group[i] + 1]++;
-            }
-        for (size_t g = 0; g < D->ngroups; g++) D->start[g + 1] += D->start[g];
-        size_t *pos = wfs_mallocarray(D->ngroups, sizeof *pos);
-        if (!pos) {
-            rc = wfs_nomem(err);
-        } else {
-            memcpy(pos, D->start, D->ngroups * sizeof *pos);
-            for (size_t i = 0; i < n; i++)
-                if (D->group[i] >= 0) D->rows[pos[D->group[i]]++] = (uint32_t)i;
-            free(pos);
-        }
-    }
-    for (size_t k = 0; k < opt->nby; k++) {
-        free(codes[k]);
-        if (levels[k]) wfs_levels_free(levels[k], nlev[k]);
-    }
-    free(map);
-    return rc;
-}
-
-/* Iterate the rows of group g: for (it_begin; it_next;) */
-typedef struct rowiter {
-    const domains *D;
-    size_t g, pos, end;
-} rowiter;
-
-static void it_begin(rowiter *it, const domains *D, size_t g, size_t n)
-{
-    it->D = D;
-    it->g = g;
-    it->pos = D->rows ? D->start[g] : 0;
-    it->end = D->rows ? D->start[g + 1] : n;
-}
-
-/* The next row of the group, or SIZE_MAX. */
-static inline size_t it_next(rowiter *it)
-{
-    if (it->D->rows) return it->pos < it->end ? it->D->rows[it->pos++] : SIZE_MAX;
-    while (it->pos < it->end) {
-        size_t i = it->pos++;
-        if (it->D->group[i] >= 0) return i;
-    }
-    return SIZE_MAX;
-}
-
-/* ------------------------------------------------------------------ */
-/* Accumulating basis totals per sampling unit                         */
-/* ------------------------------------------------------------------ */
-
-enum basis_kind { B_NUMERIC, B_CATEGORICAL, B_RATIO, B_INDICATOR };
-
-typedef struct basis {
-    enum basis_kind kind;
-    const double *y, *x;   /* numeric / ratio numerator, ratio denominator */
-    const int32_t *codes;  /* categorical codes (-1 missing) */
-    size_t nlev;
-    double c;              /* shift for numeric values */
-    double q;              /* threshold for B_INDICATOR: I(y <= q) */
-    size_t B;              /* totals per unit */
-} basis;
-
-/* Per-domain accumulation state; buffers reused across domains. */
-typedef struct accum {
-    const wfs_design *d;
-    size_t B, cap, m;
-    int32_t *slot;         /* per unit at the accumulation level: index or -1 */
-    uint32_t *units;       /* present units */
-    double *S;             /* m x B unit totals */
-    uint8_t *pos;          /* per present unit: holds a nonzero-weight row */
-    uint32_t *stamp_psu, *stamp_str;
-    uint32_t stamp;
-    /* results for the current domain */
-    double *T;             /* B grand totals */
-    size_t nrows, nobs, nmiss;
-    double df;
-} accum;
-
-static void accum_free(accum *A)
-{
-    free(A->slot);
-    free(A->units);
-    free(A->S);
-    free(A->pos);
-    free(A->stamp_psu);
-    free(A->stamp_str);
-    free(A->T);
-    memset(A, 0, sizeof *A);
-}
-
-static int accum_init(accum *A, const wfs_design *d, size_t B, size_t maxrows, wfs_error *err)
-{
-    memset(A, 0, sizeof *A);
-    A->d = d;
-    A->B = B;
-    size_t nu = d->lev[d->acc_level].nunits;
-    A->cap = maxrows < nu ? maxrows : nu;
-    if (A->cap == 0) A->cap = 1;
-    A->slot = wfs_mallocarray(nu, sizeof *A->slot);
-    A->units = wfs_mallocarray(A->cap, sizeof *A->units);
-    A->S = wfs_mallocarray(A->cap * B, sizeof *A->S);
-    A->pos = wfs_mallocarray(A->cap, 1);
-    A->stamp_psu = wfs_callocarray(d->lev[1].nunits, sizeof *A->stamp_psu);
-    A->stamp_str = wfs_callocarray(d->nstrata, sizeof *A->stamp_str);
-    A->T = wfs_mallocarray(B, sizeof *A->T);
-    if (!A->slot || !A->units || !A->S || !A->pos || !A->stamp_psu || !A->stamp_str || !A->T) {
-        accum_free(A);
-        return wfs_nomem(err);
-    }
-    for (size_t u = 0; u < nu; u++) A->slot[u] = -1;
-    return 0;
-}
-
-static size_t psu_of_unit(const wfs_design *d, size_t u)
-{
-    for (size_t s = d->acc_level; s > 1; s--) u = d->lev[s].parent[u];
-    return u;
-}
-
-/* Accumulate one domain. Returns 0 or WFS_EINTR. */
-static int accum_run(accum *A, const basis *b, const domains *D, size_t g,
-                     const wfs_control *ctl)
-{
-    const wfs_design *d = A->d;
-    const double *w = d->w;
-    size_t B = A->B;
-    rowiter it;
-    A->m = 0;
-    A->nrows = A->nobs = A->nmiss = 0;
-    it_begin(&it, D, g, d->n);
-    size_t i, tick = 0;
-    while ((i = it_next(&it)) != SIZE_MAX) {
-        if (WFS_UNLIKELY(++tick >= (1u << 22))) {
-            tick = 0;
-            if (wfs_interrupted(ctl)) return WFS_EINTR;
-        }
-        double v[3];
-        size_t lev = 0;
-        switch (b->kind) {
-        case B_NUMERIC:
-            if (isnan(b->y[i])) goto missing;
-            v[0] = w[i] * (b->y[i] - b->c);
-            v[1] = w[i];
-            break;
-        case B_INDICATOR:
-            if (isnan(b->y[i])) goto missing;
-            v[0] = b->y[i] <= b->q ? w[i] : 0;
-            v[1] = w[i];
-            break;
-        case B_RATIO:
-            if (isnan(b->y[i]) || isnan(b->x[i])) goto missing;
-            v[0] = w[i] * b->y[i];
-            v[1] = w[i] * b->x[i];
-            v[2] = w[i];
-            break;
-        case B_CATEGORICAL:
-            if (b->codes[i] < 0) goto missing;
-            lev = (size_t)b->codes[i];
-            break;
-        }
-        A->nrows++;
-        if (w[i] != 0) A->nobs++;
-        size_t u = wfs_unit_of(d, i);
-        int32_t s = A->slot[u];
-        double *S;
-        if (s < 0) {
-            s = (int32_t)A->m++;
-            A->slot[u] = s;
-            A->units[s] = (uint32_t)u;
-            A->pos[s] = 0;
-            S = A->S + (size_t)s * B;
-            memset(S, 0, B * sizeof *S);
-        } else {
-            S = A->S + (size_t)s * B;
-        }
-        if (w[i] != 0) A->pos[s] = 1;
-        if (b->kind == B_CATEGORICAL) {
-            S[lev] += w[i];
-            S[B - 1] += w[i];
-        } else {
-            for (size_t k = 0; k < B; k++) S[k] += v[k];
-        }
-        continue;
-    missing:
-        A->nmiss++;
-    }
-    /* Totals, reset the slots, and the df: PSUs holding nonzero-weight
-     * domain rows minus their strata (R's degf of the subset). */
-    wfs_ksum *ks = calloc(B, sizeof *ks);
-    if (!ks) return WFS_ENOMEM;
-    size_t npsu = 0, nstr = 0;
-    A->stamp++;
-    for (size_t r = 0; r < A->m; r++) {
-        for (size_t k = 0; k < B; k++) wfs_ksum_add(&ks[k], A->S[r * B + k]);
-        A->slot[A->units[r]] = -1;
-        if (!A->pos[r]) continue;
-        size_t p = psu_of_unit(d, A->units[r]);
-        if (A->stamp_psu[p] != A->stamp) {
-            A->stamp_psu[p] = A->stamp;
-            npsu++;
-            size_t h = d->lev[1].parent[p];
-            if (A->stamp_str[h] != A->stamp) {
-                A->stamp_str[h] = A->stamp;
-                nstr++;
-            }
-        }
-    }
-    for (size_t k = 0; k < B; k++) A->T[k] = wfs_ksum_value(&ks[k]);
-    free(ks);
-    A->df = (double)npsu - (double)nstr;
-    return 0;
-}
-
-/* Second pass for the design effect: sum w (y - a - b x)^2 over the
- * domain's rows with both values present (x may be NULL). */
-static double domain_ss(const wfs_design *d, const domains *D, size_t g, const double *y,
-                        const double *x, double a, double bx)
-{
-    rowiter it;
-    wfs_ksum k = {0, 0};
-    it_begin(&it, D, g, d->n);
-    size_t i;
-    while ((i = it_next(&it)) != SIZE_MAX) {
-        if (isnan(y[i]) || (x && isnan(x[i]))) continue;
-        double r = y[i] - a - (x ? bx * x[i] : 0);
-        wfs_ksum_add(&k, d->w[i] * r * r);
-    }
-    return wfs_ksum_value(&k);
-}
-
-/* ------------------------------------------------------------------ */
 /* Shared result plumbing                                              */
 /* ------------------------------------------------------------------ */
 
@@ -408,8 +31,8 @@ typedef struct est_ctx {
     const wfs_design *d;
     const wfs_est_options *opt;
     wfs_result *r;
-    domains D;
-    accum A;
+    wfs_domains D;
+    wfs_accum A;
     double *Z;          /* m x K influence totals */
     double *V;          /* K x K */
     size_t K;
@@ -448,7 +71,7 @@ static int ctx_begin(est_ctx *c, wfs_result **out, const char *command, const wf
     if (rc) return rc;
     if ((rc = wfs_result_set_variance(c->r, d->variance_name))) return wfs_nomem(err);
     wfs_result_set_ci_level(c->r, opt->level);
-    return domains_build(&c->D, d, opt, err);
+    return wfs_domains_build(&c->D, d, opt, err);
 }
 
 static int ctx_buffers(est_ctx *c, size_t B, size_t K, wfs_error *err)
@@ -462,12 +85,12 @@ static int ctx_buffers(est_ctx *c, size_t B, size_t K, wfs_error *err)
     } else {
         maxrows = c->D.nfiltered;
     }
-    accum_free(&c->A);
+    wfs_accum_free(&c->A);
     free(c->Z);
     free(c->V);
     c->Z = NULL;
     c->V = NULL;
-    int rc = accum_init(&c->A, c->d, B, maxrows, err);
+    int rc = wfs_accum_init(&c->A, c->d, B, maxrows, err);
     if (rc) return rc;
     c->K = K;
     c->Z = wfs_mallocarray(c->A.cap * K, sizeof *c->Z);
@@ -478,8 +101,8 @@ static int ctx_buffers(est_ctx *c, size_t B, size_t K, wfs_error *err)
 
 static void ctx_free(est_ctx *c)
 {
-    domains_free(&c->D);
-    accum_free(&c->A);
+    wfs_domains_free(&c->D);
+    wfs_accum_free(&c->A);
     free(c->Z);
     free(c->V);
     wfs_result_free(c->r);
@@ -634,13 +257,12 @@ static int numeric_stat(est_ctx *c, const char *var, long col, int total, wfs_er
 {
     const wfs_design *d = c->d;
     const double *y = wfs_table_numeric(d->t, (size_t)col);
-    basis b = {B_NUMERIC, y, NULL, NULL, 0, first_value(y, d->n), 0, 2};
+    wfs_basis b = {WFS_B_NUMERIC, y, NULL, NULL, 0, first_value(y, d->n), 0, 2};
     int rc, unscaled = 0;
     if ((rc = ctx_buffers(c, 2, 1, err))) return rc;
     for (size_t g = 0; g < c->D.ngroups; g++) {
-        if ((rc = accum_run(&c->A, &b, &c->D, g, c->opt->control))) return wfs_fail(err, rc, "%s",
-            rc == WFS_EINTR ? "interrupted" : "out of memory");
-        accum *A = &c->A;
+        if ((rc = wfs_accum_run(&c->A, &b, &c->D, g, c->opt->control, err))) return rc;
+        wfs_accum *A = &c->A;
         c->nmiss_total += A->nmiss;
         wfs_estimate e;
         wfs_estimate_init(&e);
@@ -668,7 +290,7 @@ static int numeric_stat(est_ctx *c, const char *var, long col, int total, wfs_er
         wald_ci(&e, c->opt->level);
         if (c->opt->deff != WFS_DEFF_NONE) {
             double nobs = (double)A->nobs;
-            double s2 = nobs / (nobs - 1) * domain_ss(d, &c->D, g, y, NULL, b.c + dm, 0) / W;
+            double s2 = nobs / (nobs - 1) * wfs_domain_ss(d, &c->D, g, y, NULL, b.c + dm, 0) / W;
             e.deff = deff_of(c->opt->deff, c->V[0], s2, nobs, W, total, &unscaled);
             e.n_eff = nobs / e.deff;
         }
@@ -697,14 +319,13 @@ static int level_stat(est_ctx *c, const char *var, long col, int total, wfs_erro
         rc = wfs_fail(err, WFS_EDOMAIN, "variable \"%s\" has no non-missing values", var);
         goto out;
     }
-    basis b = {B_CATEGORICAL, NULL, NULL, codes, L, 0, 0, L + 1};
+    wfs_basis b = {WFS_B_CATEGORICAL, NULL, NULL, codes, L, 0, 0, L + 1};
     if ((rc = ctx_buffers(c, L + 1, L, err))) goto out;
     for (size_t g = 0; g < c->D.ngroups; g++) {
-        if ((rc = accum_run(&c->A, &b, &c->D, g, c->opt->control))) {
-            rc = wfs_fail(err, rc, "%s", rc == WFS_EINTR ? "interrupted" : "out of memory");
+        if ((rc = wfs_accum_run(&c->A, &b, &c->D, g, c->opt->control, err))) {
             goto out;
         }
-        accum *A = &c->A;
+        wfs_accum *A = &c->A;
         c->nmiss_total += A->nmiss;
         double W = A->T[L];
         int empty = A->nobs == 0 || W == 0;
@@ -846,16 +467,15 @@ int wfs_ratio(wfs_result **out, const wfs_design *d, const char *num, const char
         return rc;
     }
     const double *y = wfs_table_numeric(d->t, (size_t)cy), *x = wfs_table_numeric(d->t, (size_t)cx);
-    basis b = {B_RATIO, y, x, NULL, 0, 0, 0, 3};
+    wfs_basis b = {WFS_B_RATIO, y, x, NULL, 0, 0, 0, 3};
     char name[512];
     snprintf(name, sizeof name, "%s/%s", num, den);
     int unscaled = 0, zero_den = 0;
     for (size_t g = 0; g < c.D.ngroups && !rc; g++) {
-        if ((rc = accum_run(&c.A, &b, &c.D, g, opt->control))) {
-            rc = wfs_fail(err, rc, "%s", rc == WFS_EINTR ? "interrupted" : "out of memory");
+        if ((rc = wfs_accum_run(&c.A, &b, &c.D, g, opt->control, err))) {
             break;
         }
-        accum *A = &c.A;
+        wfs_accum *A = &c.A;
         c.nmiss_total += A->nmiss;
         wfs_estimate e;
         wfs_estimate_init(&e);
@@ -882,7 +502,7 @@ int wfs_ratio(wfs_result **out, const wfs_design *d, const char *num, const char
         if (opt->deff != WFS_DEFF_NONE) {
             /* deff(svytotal(r, design)) with r = (y - R x) / X. */
             double nobs = (double)A->nobs, W = A->T[2];
-            double s2 = nobs / (nobs - 1) * domain_ss(d, &c.D, g, y, x, 0, R) / (X * X) / W;
+            double s2 = nobs / (nobs - 1) * wfs_domain_ss(d, &c.D, g, y, x, 0, R) / (X * X) / W;
             e.deff = deff_of(opt->deff, c.V[0], s2, nobs, W, 1, &unscaled);
             e.n_eff = nobs / e.deff;
         }
@@ -1056,11 +676,11 @@ int wfs_quantile(wfs_result **out, const wfs_design *d, const char *const *vars,
         const double *y = wfs_table_numeric(d->t, (size_t)col);
         for (size_t g = 0; g < c.D.ngroups && !rc; g++) {
             /* Sorted positive-weight values of the domain. */
-            rowiter it;
-            it_begin(&it, &c.D, g, d->n);
+            wfs_rowiter it;
+            wfs_it_begin(&it, &c.D, g, d->n);
             size_t i, n = 0;
             long double S = 0;
-            while ((i = it_next(&it)) != SIZE_MAX) {
+            while ((i = wfs_it_next(&it)) != SIZE_MAX) {
                 if (isnan(y[i]) || d->w[i] == 0) continue;
                 q.v[n].x = y[i];
                 q.v[n].w = d->w[i];
@@ -1092,9 +712,8 @@ int wfs_quantile(wfs_result **out, const wfs_design *d, const char *const *vars,
                 }
                 double qhat = qrule_at(&q, opt->qrule, ps[k]);
                 /* The CDF at the estimate: svymean(x <= qhat). */
-                basis b = {B_INDICATOR, y, NULL, NULL, 0, 0, qhat, 2};
-                if ((rc = accum_run(&c.A, &b, &c.D, g, opt->control))) {
-                    rc = wfs_fail(err, rc, "%s", rc == WFS_EINTR ? "interrupted" : "out of memory");
+                wfs_basis b = {WFS_B_INDICATOR, y, NULL, NULL, 0, 0, qhat, 2};
+                if ((rc = wfs_accum_run(&c.A, &b, &c.D, g, opt->control, err))) {
                     break;
                 }
                 if (k == 0) c.nmiss_total += c.A.nmiss;

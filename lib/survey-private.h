@@ -23,6 +23,20 @@ typedef struct wfs_level {
     double *popsize;   /* population count N (INFINITY when no fpc) */
 } wfs_level;
 
+/* Calibration of a design's weights (post-stratification, raking,
+ * calibration; weighting.c). The design owns it through these operations so
+ * that lower modules need not know weighting.c. resid replaces the row
+ * influence values X (n x B, row-major, zero outside the domain) by their
+ * residuals against the calibration model, as R's svyrecvar does with
+ * postStrata. */
+typedef struct wfs_calib wfs_calib;
+typedef struct wfs_calib_ops {
+    int (*resid)(const wfs_calib *cal, const struct wfs_design *d, double *X, size_t B,
+                 wfs_error *err);
+    wfs_calib *(*copy)(const wfs_calib *cal);
+    void (*free)(wfs_calib *cal);
+} wfs_calib_ops;
+
 struct wfs_design {
     const wfs_table *t;
     size_t n;
@@ -43,6 +57,8 @@ struct wfs_design {
     char *describe;
     char *variance_name;
     int calibrated;       /* domains keep every stratum (R's calibrated designs) */
+    wfs_calib *cal;       /* NULL unless weights were calibrated */
+    const wfs_calib_ops *cal_ops;
     size_t nsingleton;    /* strata (any level) with one sampled unit */
 };
 
@@ -82,5 +98,74 @@ int wfs_prop_ci(double *lo, double *hi, wfs_ci_method m, double p, double se, do
 /* Degrees of freedom of a domain: distinct PSUs minus distinct strata among
  * the rows with in[i] (NULL = all) and a nonzero weight. */
 double wfs_domain_df(const wfs_design *d, const uint8_t *in);
+
+
+/* ---- the estimation engine (engine.c) ---- */
+
+/* Domains of an analysis: the rows passing an `if` filter, split by the
+ * combinations of the `by` variables' levels (the first varying fastest,
+ * as R's svyby; empty combinations omitted). */
+typedef struct wfs_domains {
+    size_t ngroups, nby;
+    int32_t *group;       /* per row: the group, -1 when outside */
+    size_t *start;        /* ngroups + 1 offsets into rows */
+    uint32_t *rows;       /* rows grouped by domain, in row order */
+    const char **labels;  /* ngroups x nby level labels */
+    const char *const *keys;
+    size_t nfiltered;     /* rows passing the filter */
+    size_t nmissing_by;   /* rows of the filter with a missing by value */
+    wfs_pool pool;
+} wfs_domains;
+int wfs_domains_build(wfs_domains *D, const wfs_design *d, const wfs_est_options *opt,
+                      wfs_error *err);
+void wfs_domains_free(wfs_domains *D);
+
+/* Iterate the rows of group g in row order. */
+typedef struct wfs_rowiter {
+    const wfs_domains *D;
+    size_t g, pos, end;
+} wfs_rowiter;
+void wfs_it_begin(wfs_rowiter *it, const wfs_domains *D, size_t g, size_t n);
+/* The next row, or SIZE_MAX at the end. */
+size_t wfs_it_next(wfs_rowiter *it);
+
+/* What is accumulated per row (the basis of a linear statistic). */
+enum wfs_basis_kind { WFS_B_NUMERIC, WFS_B_CATEGORICAL, WFS_B_RATIO, WFS_B_INDICATOR };
+typedef struct wfs_basis {
+    enum wfs_basis_kind kind;
+    const double *y, *x;   /* numeric / ratio numerator, ratio denominator */
+    const int32_t *codes;  /* categorical codes (-1 missing) */
+    size_t nlev;
+    double c;              /* shift for numeric values */
+    double q;              /* threshold for WFS_B_INDICATOR: I(y <= q) */
+    size_t B;              /* totals per unit */
+} wfs_basis;
+
+/* Per-domain accumulation of basis totals by sampling unit; buffers are
+ * reused across domains. After wfs_accum_run: units[0..m) the present units
+ * with totals S (m x B), T the grand totals, nrows/nobs/nmiss the domain's
+ * rows, rows with nonzero weight and rows skipped as missing, df the
+ * domain's design df. */
+typedef struct wfs_accum {
+    const wfs_design *d;
+    size_t B, cap, m;
+    int32_t *slot;         /* per unit at the accumulation level: index or -1 */
+    uint32_t *units;       /* present units */
+    double *S;             /* m x B unit totals */
+    uint8_t *pos;          /* per present unit: holds a nonzero-weight row */
+    uint32_t *stamp_psu, *stamp_str;
+    uint32_t stamp;
+    /* results for the current domain */
+    double *T;             /* B grand totals */
+    size_t nrows, nobs, nmiss;
+    double df;
+} wfs_accum;
+int wfs_accum_init(wfs_accum *A, const wfs_design *d, size_t B, size_t maxrows, wfs_error *err);
+void wfs_accum_free(wfs_accum *A);
+int wfs_accum_run(wfs_accum *A, const wfs_basis *b, const wfs_domains *D, size_t g,
+                  const wfs_control *ctl, wfs_error *err);
+/* sum w (y - a - bx x)^2 over the domain's rows with y (and x) present. */
+double wfs_domain_ss(const wfs_design *d, const wfs_domains *D, size_t g, const double *y,
+                     const double *x, double a, double bx);
 
 #endif /* WFS_SURVEY_PRIVATE_H */
