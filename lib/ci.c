@@ -122,3 +122,165 @@ int wfs_prop_ci(double *lo, double *hi, wfs_ci_method m, double p, double se, do
     }
     return 0;
 }
+
+/* ---- profile-likelihood interval (svyciprop(method = "likelihood")) ---- */
+
+/* R's cubic spline coefficients by the method of Forsythe, Malcolm and
+ * Moler (stats/src/splines.c, fmm_spline). */
+static void fmm_spline(size_t n, const double *x, const double *y, double *b, double *c, double *d)
+{
+    if (n < 2) return;
+    if (n < 3) {
+        double t = (y[1] - y[0]);
+        b[0] = t / (x[1] - x[0]);
+        b[1] = b[0];
+        c[0] = c[1] = d[0] = d[1] = 0.0;
+        return;
+    }
+    size_t nm1 = n - 1, i;
+    d[0] = x[1] - x[0];
+    c[1] = (y[1] - y[0]) / d[0];
+    for (i = 1; i < nm1; i++) {
+        d[i] = x[i + 1] - x[i];
+        b[i] = 2.0 * (d[i - 1] + d[i]);
+        c[i + 1] = (y[i + 1] - y[i]) / d[i];
+        c[i] = c[i + 1] - c[i];
+    }
+    b[0] = -d[0];
+    b[nm1] = -d[n - 2];
+    c[0] = c[nm1] = 0.0;
+    if (n > 3) {
+        c[0] = c[2] / (x[3] - x[1]) - c[1] / (x[2] - x[0]);
+        c[nm1] = c[n - 2] / (x[nm1] - x[n - 3]) - c[n - 3] / (x[n - 2] - x[n - 4]);
+        c[0] = c[0] * d[0] * d[0] / (x[3] - x[0]);
+        c[nm1] = -c[nm1] * d[n - 2] * d[n - 2] / (x[nm1] - x[n - 4]);
+    }
+    for (i = 1; i <= nm1; i++) {
+        double t = d[i - 1] / b[i - 1];
+        b[i] = b[i] - t * d[i - 1];
+        c[i] = c[i] - t * c[i - 1];
+    }
+    c[nm1] = c[nm1] / b[nm1];
+    for (i = n - 1; i-- > 0;) c[i] = (c[i] - d[i] * c[i + 1]) / b[i];
+    b[nm1] = (y[n - 1] - y[n - 2]) / d[n - 2] + d[n - 2] * (c[n - 2] + 2.0 * c[nm1]);
+    for (i = 0; i < nm1; i++) {
+        b[i] = (y[i + 1] - y[i]) / d[i] - d[i] * (c[i + 1] + 2.0 * c[i]);
+        d[i] = (c[i + 1] - c[i]) / d[i];
+        c[i] = 3.0 * c[i];
+    }
+    c[nm1] = 3.0 * c[nm1];
+    d[nm1] = d[n - 2];
+}
+
+/* R's spline_eval at u. */
+static double spline_at(size_t n, const double *x, const double *y, const double *b,
+                        const double *c, const double *d, double u)
+{
+    size_t i = 0, j = n;
+    if (u < x[0] || (n > 1 && x[1] < u)) {
+        do {
+            size_t k = (i + j) / 2;
+            if (u < x[k]) j = k;
+            else i = k;
+        } while (j > i + 1);
+    }
+    double dx = u - x[i];
+    return y[i] + dx * (b[i] + dx * (c[i] + dx * d[i]));
+}
+
+/* Linear interpolation of xs as a function of ys (ys increasing) at v, NaN
+ * outside the range (R's approx with rule = 1). */
+static double approx_at(size_t n, const double *ys, const double *xs, double v)
+{
+    if (!(v >= ys[0] && v <= ys[n - 1])) return NAN;
+    size_t i = 0, j = n - 1;
+    while (i < j - 1) {
+        size_t ij = (i + j) / 2;
+        if (v < ys[ij]) j = ij;
+        else i = ij;
+    }
+    if (v == ys[j]) return xs[j];
+    if (v == ys[i]) return xs[i];
+    return xs[i] + (xs[j] - xs[i]) * ((v - ys[i]) / (ys[j] - ys[i]));
+}
+
+/* Binomial deviance of the intercept-only model at logit b, with rescaled
+ * weights summing to nrows and a weighted share p of ones. */
+static double deviance_at(double b, double p, double nrows)
+{
+    double mu = 1 / (1 + exp(-b));
+    return -2 * nrows * (p * log(mu) + (1 - p) * log(1 - mu));
+}
+
+int wfs_prop_ci_likelihood(double *lo, double *hi, double p, double b0, double se, double lambda,
+                           double nrows, double phi, double df, double level)
+{
+    /* svyciprop: svyglm(y ~ 1, family = quasibinomial) on weights rescaled
+     * to mean 1 over the domain's rows; confint.svyglm(method =
+     * "likelihood"); MASSprofile_glm; confint_profile. */
+    *lo = *hi = NAN;
+    if (!(p > 0 && p < 1) || !(se > 0) || !(lambda > 0) || !(nrows > 1) || !(phi > 0) ||
+        !(df > 0))
+        return 0;
+    double tq = isinf(df) ? gsl_cdf_ugaussian_Pinv((1 - level) / 2)
+                          : gsl_cdf_tdist_Pinv((1 - level) / 2, df);
+    double cut = tq * sqrt(lambda);    /* qnorm(2 alpha), negative */
+    double alpha = gsl_cdf_ugaussian_P(cut) / 2;
+    double zmax = sqrt(gsl_cdf_fdist_Qinv(alpha, 1, nrows - 1));
+    double del = zmax / 5;
+    double d0 = deviance_at(b0, p, nrows);
+    /* The profile: z at b0 and up to 9 steps each way. */
+    double bz[19][2];
+    size_t m = 0;
+    bz[m][0] = b0;
+    bz[m][1] = 0;
+    m++;
+    for (int sgn = -1; sgn <= 1; sgn += 2) {
+        double z = 0;
+        for (int step = 1; step < 10 && fabs(z) < zmax; step++) {
+            double bi = b0 + sgn * step * del * se;
+            double zz = (deviance_at(bi, p, nrows) - d0) / phi;
+            if (zz < 0) zz = 0;
+            z = sgn * sqrt(zz);
+            bz[m][0] = bi;
+            bz[m][1] = z;
+            m++;
+        }
+    }
+    /* Sort by b (z is increasing in b). */
+    for (size_t i = 1; i < m; i++)
+        for (size_t j = i; j > 0 && bz[j][0] < bz[j - 1][0]; j--) {
+            double t0 = bz[j][0], t1 = bz[j][1];
+            bz[j][0] = bz[j - 1][0];
+            bz[j][1] = bz[j - 1][1];
+            bz[j - 1][0] = t0;
+            bz[j - 1][1] = t1;
+        }
+    double x[19], y[19], b[19], c[19], d[19];
+    for (size_t i = 0; i < m; i++) {
+        x[i] = bz[i][0];
+        y[i] = bz[i][1];
+    }
+    fmm_spline(m, x, y, b, c, d);
+    /* spline(): 3m points from min to max, then approx(y, x, cutoff). */
+    size_t ns = 3 * m;
+    double sx[57], sy[57];
+    double by = (x[m - 1] - x[0]) / (double)(ns - 1);
+    for (size_t i = 0; i < ns; i++) {
+        sx[i] = i + 1 == ns ? x[m - 1] : x[0] + (double)i * by;
+        sy[i] = spline_at(m, x, y, b, c, d, sx[i]);
+    }
+    for (size_t i = 1; i < ns; i++) /* approx sorts by its x (the spline's z) */
+        for (size_t j = i; j > 0 && sy[j] < sy[j - 1]; j--) {
+            double t = sy[j];
+            sy[j] = sy[j - 1];
+            sy[j - 1] = t;
+            t = sx[j];
+            sx[j] = sx[j - 1];
+            sx[j - 1] = t;
+        }
+    double l = approx_at(ns, sy, sx, cut), h = approx_at(ns, sy, sx, -cut);
+    *lo = 1 / (1 + exp(-l));
+    *hi = 1 / (1 + exp(-h));
+    return 0;
+}

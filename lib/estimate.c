@@ -63,10 +63,6 @@ static int ctx_begin(est_ctx *c, wfs_result **out, const char *command, const wf
         return wfs_fail(err, WFS_EINVAL, "level must be between 0 and 1 (got %g)", opt->level);
     if (opt->df < 0 || isnan(opt->df))
         return wfs_fail(err, WFS_EINVAL, "df must be positive or inf (got %g)", opt->df);
-    if (opt->ci == WFS_CI_LIKELIHOOD)
-        return wfs_fail(err, WFS_EINVAL,
-                        "ci=likelihood is not available yet; use logit (the default), wald, "
-                        "xlogit, asin, beta or wilson");
     int rc = wfs_result_new(&c->r, command, opt->dataset, err);
     if (rc) return rc;
     if ((rc = wfs_result_set_variance(c->r, d->variance_name))) return wfs_nomem(err);
@@ -306,6 +302,51 @@ static int numeric_stat(est_ctx *c, const char *var, long col, int total, wfs_er
 /* Proportions (and totals) of every level                             */
 /* ------------------------------------------------------------------ */
 
+/* R fits the logit and likelihood intervals of svyciprop with svyglm:
+ * glm.fit's IRLS from mustart = (w y + 0.5) / (w + 1), stopping when the
+ * deviance changes by less than 1e-8 relative. The fitted logit, and the
+ * working weights of the last iteration (summary.glm's naive covariance),
+ * differ from the closed form in the ninth digit; reproducing the
+ * iterations gives R's intervals to rounding. nrows: rows of the domain
+ * (the glm's rows, weights rescaled to mean 1 over them). */
+typedef struct glmfit {
+    double b, mu, naive_sum;
+} glmfit;
+
+static glmfit irls_intercept(const wfs_design *d, const wfs_domains *D, size_t g,
+                             const int32_t *codes, int32_t k, double p, double W, double nrows)
+{
+    glmfit f = {NAN, NAN, NAN};
+    wfs_ksum sw = {0, 0}, swz = {0, 0}, dev0 = {0, 0};
+    wfs_rowiter it;
+    wfs_it_begin(&it, D, g, d->n);
+    size_t i;
+    while ((i = wfs_it_next(&it)) != SIZE_MAX) {
+        if (codes[i] < 0 || d->w[i] == 0) continue;
+        double wt = d->w[i] * nrows / W, y = codes[i] == k;
+        double mu = (wt * y + 0.5) / (wt + 1), v = mu * (1 - mu);
+        double eta = log(mu / (1 - mu));
+        wfs_ksum_add(&sw, wt * v);
+        wfs_ksum_add(&swz, wt * v * (eta + (y - mu) / v));
+        wfs_ksum_add(&dev0, -2 * wt * (y ? log(mu) : log(1 - mu)));
+    }
+    double devold = wfs_ksum_value(&dev0);
+    double naive = wfs_ksum_value(&sw);
+    double b = wfs_ksum_value(&swz) / naive;
+    for (int iter = 1; iter <= 25; iter++) {
+        double mu = 1 / (1 + exp(-b));
+        double dev = -2 * nrows * (p * log(mu) + (1 - p) * log(1 - mu));
+        f.b = b;
+        f.mu = mu;
+        f.naive_sum = naive;
+        if (fabs(dev - devold) / (fabs(dev) + 0.1) < 1e-8) break;
+        devold = dev;
+        naive = nrows * mu * (1 - mu);
+        b = b + (p - mu) / (mu * (1 - mu));
+    }
+    return f;
+}
+
 static int level_stat(est_ctx *c, const char *var, long col, int total, wfs_error *err)
 {
     const wfs_design *d = c->d;
@@ -361,6 +402,36 @@ static int level_stat(est_ctx *c, const char *var, long col, int total, wfs_erro
                                            c->opt->level, (double)A->nrows, (double)A->nobs,
                                            A->df);
                     if (edge) c->any_edge = 1;
+                    if ((c->opt->ci == WFS_CI_LIKELIHOOD || c->opt->ci == WFS_CI_LOGIT) &&
+                        !edge && v > 0) {
+                        double nr = (double)A->nrows, nobs = (double)A->nobs;
+                        glmfit f = irls_intercept(d, &c->D, g, codes, (int32_t)k, p, W, nr);
+                        /* svy.varcoef: the design variance of the fitted logit. */
+                        double q = f.mu * (1 - f.mu), vb = NAN;
+                        double *z = wfs_mallocarray(A->m ? A->m : 1, sizeof *z);
+                        if (!z) {
+                            rc = wfs_nomem(err);
+                            goto out;
+                        }
+                        for (size_t r = 0; r < A->m; r++)
+                            z[r] = (A->S[r * (L + 1) + k] - f.mu * A->S[r * (L + 1) + L]) / (W * q);
+                        rc = wfs_recvar(&vb, d, A->units, z, A->m, 1, NULL, err);
+                        free(z);
+                        if (rc) goto out;
+                        double seb = sqrt(vb);
+                        if (c->opt->ci == WFS_CI_LOGIT) {
+                            double t = wfs_tcrit(c->opt->level, e.df);
+                            e.ci_lower = 1 / (1 + exp(-(f.b - t * seb)));
+                            e.ci_upper = 1 / (1 + exp(-(f.b + t * seb)));
+                        } else {
+                            /* residuals.svyglm's Pearson residuals (y - mu) /
+                             * sqrt(mu (1 - mu)) have weighted variance p (1 - p) / q. */
+                            double phi = nobs / (nobs - 1) * p * (1 - p) / q;
+                            wfs_prop_ci_likelihood(&e.ci_lower, &e.ci_upper, p, f.b, seb,
+                                                   vb * f.naive_sum, nr, phi, e.df,
+                                                   c->opt->level);
+                        }
+                    }
                     if (v > 0) e.n_eff = p * (1 - p) / v;
                 }
                 if (c->opt->deff != WFS_DEFF_NONE) {

@@ -95,6 +95,13 @@ double wfs_tcrit(double level, double df);
 int wfs_prop_ci(double *lo, double *hi, wfs_ci_method m, double p, double se, double df,
                 double level, double nrows, double nobs, double ddf_design);
 
+/* The profile-likelihood interval of svyciprop(method = "likelihood"): p
+ * the proportion, b0 the fitted logit and se its design-based standard
+ * error, lambda the design over the naive variance, nrows the domain's rows
+ * (R's glm rows), phi summary.svyglm's dispersion. */
+int wfs_prop_ci_likelihood(double *lo, double *hi, double p, double b0, double se, double lambda,
+                           double nrows, double phi, double df, double level);
+
 /* Degrees of freedom of a domain: distinct PSUs minus distinct strata among
  * the rows with in[i] (NULL = all) and a nonzero weight. */
 double wfs_domain_df(const wfs_design *d, const uint8_t *in);

@@ -84,10 +84,8 @@ ref_numeric <- function(cs, des, data, var, stat = "mean", by = NULL, cond = NUL
 ref_prop <- function(cs, des, data, var, by = NULL, cond = NULL, method = "logit",
                      deff = FALSE, df = NULL, level = 0.95) {
   levs <- sort(unique(as.character(data[[var]][!is.na(data[[var]])])))
-  # R's logit interval comes from an iteratively fitted svyglm (converged
-  # to about 1e-9); wfstat computes the same interval in closed form.
-  if (method == "logit") tol(cs, "1e-8")
-  on.exit(if (method == "logit") tol(cs, "1e-9"))
+  # The logit and likelihood intervals come from an iteratively fitted
+  # svyglm; wfstat reproduces its iterations, so the same tolerance holds.
   for (dm in domains(data, by, cond)) {
     ds <- sub(des, dm & !is.na(data[[var]]))
     ddf <- if (is.null(df)) degf(ds) else df
@@ -215,6 +213,9 @@ for (m in c("logit", "mean", "xlogit", "asin", "beta")) {
   cmd(cs, sprintf("prop need ci=%s deff", m)); ref_prop(cs, d, strat, "need", method = m, deff = TRUE)
 }
 cmd(cs, "prop need by g ci=beta"); ref_prop(cs, d, strat, "need", by = "g", method = "beta")
+cmd(cs, "prop need ci=likelihood"); ref_prop(cs, d, strat, "need", method = "likelihood")
+cmd(cs, "prop need by g ci=likelihood level=0.9")
+ref_prop(cs, d, strat, "need", by = "g", method = "likelihood", level = 0.9)
 cmd(cs, "prop bin deff=replace"); ref_prop(cs, d, strat, "bin", deff = "replace")
 cmd(cs, "mean need"); ref_prop(cs, d, strat, "need")
 cmd(cs, "prop need level=0.9 if g != \"C\"")
@@ -236,6 +237,7 @@ cmd(cs, "mean y by g deff"); ref_numeric(cs, d, clus1, "y", by = "g", deff = TRU
 cmd(cs, "total y by g"); ref_numeric(cs, d, clus1, "y", "total", by = "g")
 cmd(cs, "ratio y / x by g deff"); ref_ratio(cs, d, clus1, "y", "x", by = "g", deff = TRUE)
 cmd(cs, "prop need by g"); ref_prop(cs, d, clus1, "need", by = "g")
+cmd(cs, "prop need by g ci=likelihood"); ref_prop(cs, d, clus1, "need", by = "g", method = "likelihood")
 cmd(cs, "prop need ci=asin if g == \"A\""); ref_prop(cs, d, clus1, "need", cond = clus1$g == "A", method = "asin")
 cmd(cs, "quantile y p=0.5,0.75 by g"); ref_quantile(cs, d, clus1, "y", c(0.5, 0.75), by = "g")
 case_write(cs)
@@ -265,6 +267,7 @@ for (pol in c("adjust", "average", "certainty", "remove")) {
   cmd(cs, "total y if g == \"A\""); ref_numeric(cs, d, sc, "y", "total", cond = sc$g == "A")
   cmd(cs, "ratio y / x by g"); ref_ratio(cs, d, sc, "y", "x", by = "g")
   cmd(cs, "prop need by g ci=wald"); ref_prop(cs, d, sc, "need", by = "g", method = "mean")
+  cmd(cs, "prop need ci=likelihood"); ref_prop(cs, d, sc, "need", method = "likelihood")
   cmd(cs, "quantile y p=0.5 ci=xlogit by g"); ref_quantile(cs, d, sc, "y", 0.5, type = "xlogit", by = "g")
   case_write(cs)
 }
