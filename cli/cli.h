@@ -239,6 +239,7 @@ int cmd_total(session *s, const cmdline *cl);
 int cmd_prop(session *s, const cmdline *cl);
 int cmd_ratio(session *s, const cmdline *cl);
 int cmd_quantile(session *s, const cmdline *cl);
+int cmd_say(session *s, const cmdline *cl);
 
 /* ------------------------------------------------------------------ */
 /* REPL (repl.c)                                                       */

@@ -75,7 +75,8 @@ int cmd_design(session *s, const cmdline *cl)
         return cli_error(s, "design takes key=value options, e.g. design weight=w strata=region "
                             "cluster=council");
     }
-    if (!cl->nopts) {
+    int srs = cli_flag(cl, "srs");
+    if (!cl->nopts && !srs) {
         if (!d->design)
             return cli_error(s, "dataset %s has no design yet; declare one, e.g. design weight=w "
                                 "strata=region cluster=council",
@@ -94,8 +95,13 @@ int cmd_design(session *s, const cmdline *cl)
     spec.lonely = s->set.lonely;
     const char *lonely = cli_opt_text(cl, "lonely");
     if (lonely) spec.lonely = (wfs_lonely)wfs_lonely_parse(lonely);
-    if (!spec.weight && !spec.nfpc)
-        cli_warn(s, "no weight= or fpc= given: every row gets weight 1");
+    if (srs && (spec.weight || spec.strata || spec.ncluster || spec.nfpc)) {
+        s->errpos = (long)cl->opts[0].key->pos;
+        return cli_error(s, "design srs takes no weight, strata, cluster or fpc");
+    }
+    if (!srs && !spec.weight && !spec.nfpc)
+        cli_warn(s, "no weight= or fpc= given: every row gets weight 1 (say design srs for a "
+                    "simple random sample)");
     wfs_error err = WFS_ERROR_INIT;
     wfs_design *g;
     if (wfs_design_new(&g, d->table, &spec, &err)) return cli_lib_error(s, &err);

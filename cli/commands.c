@@ -41,6 +41,7 @@ static const cli_option opt_set[] = {
 
 
 static const cli_option opt_design[] = {
+    {"srs", OPT_FLAG, NULL, NULL, "a simple random sample: every row its own PSU, weight 1"},
     {"weight", OPT_VALUE, NULL, "1 (or implied by fpc)", "sampling weight variable"},
     {"strata", OPT_VALUE, NULL, "none", "stratum variable"},
     {"cluster", OPT_VALUE, NULL, "rows", "cluster variable of each stage, e.g. cluster=council,team"},
@@ -98,14 +99,15 @@ const cli_command cli_commands[] = {
      "list role caseload if caseload > 40 n=5", "head(subset(df, caseload > 40), 5)",
      "list role caseload if caseload > 40 in 1/5", opt_list, COMPLETE_VARS, 0},
     {"design", "Survey design", cmd_design,
-     "design [weight=W] [strata=S] [cluster=C1[,C2]] [fpc=F1[,F2]] [lonely=POLICY]",
+     "design [weight=W] [strata=S] [cluster=C1[,C2]] [fpc=F1[,F2]] [lonely=POLICY] | design srs",
      "declare the survey design, or show it",
      "Declares how the active dataset was sampled. PSUs are nested within strata and\n"
      "later-stage units within their PSU. An fpc above 1 is a population count, at most 1\n"
      "a sampling fraction; without weight= the weights are implied by the fpc. Zero\n"
      "weights mark rows not in the sample. A stratum with a single PSU is an error under\n"
      "lonely=fail (the default); adjust, average, certainty and remove follow R's\n"
-     "survey.lonely.psu. Without arguments prints the design: rows, strata, PSUs, degrees\n"
+     "survey.lonely.psu. `design srs` declares a simple random sample with equal weights.\n"
+     "Without arguments prints the design: rows, strata, PSUs, degrees\n"
      "of freedom, sum of weights and lonely-PSU policy.",
      "design weight=weight strata=region cluster=council lonely=adjust",
      "svydesign(id=~council, strata=~region, weights=~weight, nest=TRUE)",
@@ -151,6 +153,13 @@ const cli_command cli_commands[] = {
      "quantile caseload p=0.5,0.9 by role",
      "svyquantile(~caseload, design, c(0.5,0.9), ci=TRUE)", "(epctile caseload, p(50 90) svy)",
      opt_quantile, COMPLETE_VARS, 0},
+    {"say", "Reporting", cmd_say, "say \"SENTENCE with {LEVEL} or {LEVEL@DOMAIN}\"",
+     "a plain-English reading of the last result",
+     "Prints the sentence, replacing each {KEY} by the last result's estimate for the\n"
+     "level (or variable) KEY with its interval, e.g. {Not met} becomes\n"
+     "\"46% (95% CI 39-53%)\". {KEY@VALUE} picks the row whose domain is VALUE.",
+     "say \"{Not met} of staff said their training needs had not been met.\"",
+     "sprintf(\"%.0f%%\", 100 * coef(p))", "display %4.0f 100*r(mean)", NULL, COMPLETE_NONE, 0},
     {"set", "Session", cmd_set, "set [KEY=VALUE ...]", "change or show session settings",
      "Without arguments prints the settings. Keys: format, digits, show, level, ci, df,\n"
      "lonely, suppress, explain, width, progress.",
