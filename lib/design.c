@@ -574,6 +574,13 @@ int wfs_design_new(wfs_design **out, const wfs_table *t, const wfs_design_spec *
         for (size_t s = 0; s < spec->nfpc; s++) {
             const double *f = wfs_table_numeric(t, (size_t)fcol[s]);
             for (size_t i = 0; i < n; i++) {
+                /* A zero or negative fpc is neither kind; say so before
+                 * it can be taken for a fraction in a mixture. */
+                if (!(f[i] > 0) || !isfinite(f[i])) {
+                    rc = wfs_fail(err, WFS_EDESIGN, "fpc \"%s\" must be positive (row %zu has %g)",
+                                  spec->fpc[s], i + 1, f[i]);
+                    goto fail;
+                }
                 any_big |= f[i] > 1;
                 any_small |= f[i] < 1;
             }

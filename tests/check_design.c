@@ -293,6 +293,28 @@ START_TEST(test_fpc_fraction_above_one_is_count)
 }
 END_TEST
 
+/* A zero fpc among population counts used to be reported as a mixture
+ * of counts and fractions instead of naming the bad row. */
+START_TEST(test_fpc_zero_not_mistaken_for_fraction)
+{
+    double f[] = {10, 0, 10};
+    wfs_table *t = table_of(3);
+    num(t, "f", f);
+    wfs_design_spec spec = WFS_DESIGN_SPEC_INIT;
+    spec.fpc[0] = "f";
+    spec.nfpc = 1;
+    const char *m = reject(t, &spec, WFS_EDESIGN);
+    HAS(m, "fpc \"f\" must be positive");
+    HAS(m, "row 2 has 0");
+    double g[] = {0.5, 0.5, -1};
+    wfs_table_free(t);
+    t = table_of(3);
+    num(t, "f", g);
+    HAS(reject(t, &spec, WFS_EDESIGN), "row 3 has -1");
+    wfs_table_free(t);
+}
+END_TEST
+
 START_TEST(test_fpc_wrong_number_of_stages)
 {
     double p[] = {1, 1, 2, 2}, q[] = {1, 2, 1, 2}, f[] = {10, 10, 10, 10};
@@ -647,6 +669,7 @@ static Suite *design_suite(void)
     tcase_add_test(tc, test_fpc_varies_within_stratum);
     tcase_add_test(tc, test_fpc_below_sample);
     tcase_add_test(tc, test_fpc_fraction_above_one_is_count);
+    tcase_add_test(tc, test_fpc_zero_not_mistaken_for_fraction);
     tcase_add_test(tc, test_fpc_wrong_number_of_stages);
     tcase_add_test(tc, test_single_psu);
     tcase_add_test(tc, test_no_rows);
