@@ -405,10 +405,10 @@ static int check_lonely(wfs_design *d, wfs_error *err)
     if (d->nsingleton && d->lonely == WFS_LONELY_FAIL) {
         if (d->nsingleton > shown) wfs_buf_printf(&names, " and %zu more", d->nsingleton - shown);
         rc = wfs_fail(err, WFS_EDESIGN,
-                      "%s has only one %s (%s%s); with lonely=fail no variance can be estimated. "
+                      "%s only one %s (%s%s); with lonely=fail no variance can be estimated. "
                       "Choose a policy: lonely=adjust (centre on the grand mean), average, "
                       "certainty or remove",
-                      d->nsingleton == 1 ? "a stratum" : "some strata",
+                      d->nsingleton == 1 ? "a stratum has" : "some strata have",
                       first_stage == 1 ? "PSU" : "sampled unit at a later stage",
                       names.data ? names.data : "",
                       first_stage > 1 ? ", with an fpc for that stage" : "");

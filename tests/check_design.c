@@ -499,7 +499,8 @@ START_TEST(test_singleton_strata_fail)
     spec.cluster[0] = "c";
     spec.ncluster = 1;
     const char *m = reject(t, &spec, WFS_EDESIGN);
-    HAS(m, "only one PSU");
+    /* The verb agrees with "some strata" (it used to read "has"). */
+    HAS(m, "some strata have only one PSU");
     HAS(m, "stratum B, stratum D");
     HAS(m, "lonely=fail");
     HAS(m, "lonely=adjust");
