@@ -893,6 +893,36 @@ START_TEST(test_lonely_flag_and_note)
 }
 END_TEST
 
+/* The interrupt flag was polled only every 4M rows of one domain, so a
+ * by with many small domains (or any small data) could not be stopped. */
+START_TEST(test_interrupt_many_small_domains)
+{
+    wfs_table *t = srs5();
+    static const char *const g[] = {"a", "b", "c", "d", "e"};
+    str(t, "g", g);
+    wfs_design *d = design(t, "w", NULL, NULL);
+    volatile sig_atomic_t stop = 1;
+    wfs_control ctl = {&stop, NULL, NULL};
+    wfs_est_options o = WFS_EST_OPTIONS_INIT;
+    o.control = &ctl;
+    const char *by[] = {"g"};
+    o.by = by;
+    o.nby = 1;
+    for (est_kind k = MEAN; k <= QUANTILE; k++) fails(k, d, "y", &o, WFS_EINTR);
+    wfs_result *r = NULL;
+    wfs_error err = WFS_ERROR_INIT;
+    ck_assert_int_eq(wfs_ratio(&r, d, "y", "w", &o, &err), WFS_EINTR);
+    ck_assert_ptr_null(r);
+    /* Without by too; and with the flag clear the work completes. */
+    o.nby = 0;
+    fails(MEAN, d, "y", &o, WFS_EINTR);
+    stop = 0;
+    wfs_result_free(run(MEAN, d, "y", &o));
+    wfs_design_free(d);
+    wfs_table_free(t);
+}
+END_TEST
+
 static Suite *estimate_suite(void)
 {
     Suite *s = suite_create("estimate");
@@ -923,6 +953,7 @@ static Suite *estimate_suite(void)
     tcase_add_test(tc, test_empty_domains);
     tcase_add_test(tc, test_missing_values_excluded);
     tcase_add_test(tc, test_estimator_errors);
+    tcase_add_test(tc, test_interrupt_many_small_domains);
     suite_add_tcase(s, tc);
     return s;
 }
