@@ -923,6 +923,50 @@ START_TEST(test_interrupt_many_small_domains)
 }
 END_TEST
 
+/* A variable missing everywhere gave an all-NA result that exited
+ * successfully, with a note blaming zero weights; a domain whose rows all
+ * miss the variable carried the same wrong note. */
+START_TEST(test_all_missing_variable)
+{
+    static const double none[] = {NA, NA, NA, NA, NA};
+    static const double some[] = {2, NA, 6, NA, 10};
+    static const char *const g[] = {"a", "b", "a", "b", "a"};
+    static const char *const cnone[] = {NULL, NULL, NULL, NULL, NULL};
+    wfs_table *t = srs5();
+    num(t, "none", none);
+    num(t, "some", some);
+    str(t, "g", g);
+    str(t, "cnone", cnone);
+    wfs_design *d = design(t, "w", NULL, NULL);
+    wfs_est_options o = WFS_EST_OPTIONS_INIT;
+    for (est_kind k = MEAN; k <= QUANTILE; k++)
+        HAS(fails(k, d, "none", &o, WFS_EDOMAIN), "variable \"none\" has no non-missing values");
+    HAS(fails(PROP, d, "cnone", &o, WFS_EDOMAIN), "\"cnone\" has no non-missing values");
+    wfs_result *r = NULL;
+    wfs_error err = WFS_ERROR_INIT;
+    ck_assert_int_eq(wfs_ratio(&r, d, "y", "none", &o, &err), WFS_EDOMAIN);
+    ck_assert_ptr_null(r);
+    /* by g: domain b holds only missing values of "some". */
+    const char *by[] = {"g"};
+    o.by = by;
+    o.nby = 1;
+    for (est_kind k = MEAN; k <= QUANTILE; k++) {
+        r = run(k, d, "some", &o);
+        const wfs_estimate *e = est(r, wfs_result_nestimates(r) - 1);
+        ck_assert_str_eq(e->domain_values[0], "b");
+        ck_assert(isnan(e->estimate));
+        ck_assert(has_note(r, "no non-missing values"));
+        ck_assert(!has_note(r, "every weight zero"));
+        ck_assert(has_note(r, "2 rows with missing values excluded"));
+        /* Domain a: 2, 6, 10. */
+        REL(est(r, 0)->estimate, k == MEAN ? 6 : k == TOTAL ? 54 : k == PROP ? 1. / 3 : 2, 1e-12);
+        wfs_result_free(r);
+    }
+    wfs_design_free(d);
+    wfs_table_free(t);
+}
+END_TEST
+
 static Suite *estimate_suite(void)
 {
     Suite *s = suite_create("estimate");
@@ -954,6 +998,7 @@ static Suite *estimate_suite(void)
     tcase_add_test(tc, test_missing_values_excluded);
     tcase_add_test(tc, test_estimator_errors);
     tcase_add_test(tc, test_interrupt_many_small_domains);
+    tcase_add_test(tc, test_all_missing_variable);
     suite_add_tcase(s, tc);
     return s;
 }
