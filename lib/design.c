@@ -197,9 +197,10 @@ static long need_column(const wfs_table *t, const char *name, const char *role, 
         const uint8_t *m = wfs_table_missing(t, (size_t)j);
         while (i < wfs_table_nrows(t) && !m[i]) i++;
         wfs_fail(err, WFS_EDESIGN,
-                 "%s variable \"%s\" has %zu missing values (first in row %zu); design variables "
-                 "may not be missing",
-                 role, name, wfs_table_nmissing(t, (size_t)j), i + 1);
+                 "%s variable \"%s\" has %zu missing value%s (first in row %zu); design "
+                 "variables may not be missing",
+                 role, name, wfs_table_nmissing(t, (size_t)j),
+                 wfs_table_nmissing(t, (size_t)j) == 1 ? "" : "s", i + 1);
         return -1;
     }
     return j;
