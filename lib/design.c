@@ -572,6 +572,7 @@ int wfs_design_new(wfs_design **out, const wfs_table *t, const wfs_design_spec *
     /* fpc: all counts (> 1 somewhere) or all fractions, never mixed. */
     if (spec->nfpc) {
         int any_big = 0, any_small = 0;
+        size_t big_s = 0, big_i = 0, small_s = 0, small_i = 0;
         for (size_t s = 0; s < spec->nfpc; s++) {
             const double *f = wfs_table_numeric(t, (size_t)fcol[s]);
             for (size_t i = 0; i < n; i++) {
@@ -582,14 +583,26 @@ int wfs_design_new(wfs_design **out, const wfs_table *t, const wfs_design_spec *
                                   spec->fpc[s], i + 1, f[i]);
                     goto fail;
                 }
-                any_big |= f[i] > 1;
-                any_small |= f[i] < 1;
+                if (f[i] > 1 && !any_big) {
+                    any_big = 1;
+                    big_s = s;
+                    big_i = i;
+                }
+                if (f[i] < 1 && !any_small) {
+                    any_small = 1;
+                    small_s = s;
+                    small_i = i;
+                }
             }
         }
         if (any_big && any_small) {
+            const double *fb = wfs_table_numeric(t, (size_t)fcol[big_s]);
+            const double *fs = wfs_table_numeric(t, (size_t)fcol[small_s]);
             rc = wfs_fail(err, WFS_EDESIGN,
-                          "fpc mixes population counts (> 1) and sampling fractions (< 1); use one "
-                          "kind for every stage");
+                          "fpc mixes population counts (> 1: \"%s\" is %g in row %zu) and sampling "
+                          "fractions (< 1: \"%s\" is %g in row %zu); use one kind for every stage",
+                          spec->fpc[big_s], fb[big_i], big_i + 1, spec->fpc[small_s],
+                          fs[small_i], small_i + 1);
             goto fail;
         }
         for (size_t s = 1; s <= spec->nfpc; s++)

@@ -289,7 +289,11 @@ START_TEST(test_fpc_fraction_above_one_is_count)
     spec.strata = "s";
     spec.fpc[0] = "f";
     spec.nfpc = 1;
-    HAS(reject(t, &spec, WFS_EDESIGN), "mixes population counts (> 1) and sampling fractions");
+    /* The message names the variable, value and row of each kind (it
+     * used to name neither). */
+    const char *m = reject(t, &spec, WFS_EDESIGN);
+    HAS(m, "mixes population counts (> 1: \"f\" is 10 in row 3)");
+    HAS(m, "sampling fractions (< 1: \"f\" is 0.5 in row 1)");
     wfs_table_free(t);
 }
 END_TEST
