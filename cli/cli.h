@@ -119,6 +119,7 @@ typedef struct settings {
     wfs_lonely lonely;  /* policy for new designs */
     double suppress;    /* hide cells with unweighted base below this (0 = off) */
     int progress;       /* show progress on long work */
+    int timing;         /* print each command's elapsed wall time to stderr */
 } settings;
 
 typedef struct session {

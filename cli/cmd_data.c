@@ -457,6 +457,8 @@ static int show_settings(session *s)
     wfs_result_add_field(r, "width", &v);
     v = wfs_value_str(st->progress ? "on" : "off");
     wfs_result_add_field(r, "progress", &v);
+    v = wfs_value_str(st->timing ? "on" : "off");
+    wfs_result_add_field(r, "timing", &v);
     return cli_emit(s, r);
 }
 
@@ -518,6 +520,8 @@ int cmd_set(session *s, const cmdline *cl)
             parse_onoff(v, &ns.render.explain);
         } else if (strcmp(key, "progress") == 0) {
             parse_onoff(v, &ns.progress);
+        } else if (strcmp(key, "timing") == 0) {
+            parse_onoff(v, &ns.timing);
         } else if (strcmp(key, "width") == 0) {
             long w = strtol(v, &end, 10);
             if (*end || w < 20 || w > 10000)

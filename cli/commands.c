@@ -37,6 +37,7 @@ static const cli_option opt_set[] = {
     {"explain", OPT_VALUE, "on|off", "off", "add plain-English readings under results"},
     {"width", OPT_VALUE, NULL, "terminal", "width of text tables"},
     {"progress", OPT_VALUE, "on|off", "on", "progress indication on long work"},
+    {"timing", OPT_VALUE, "on|off", "off", "print each command's elapsed wall time to stderr"},
     {NULL, 0, NULL, NULL, NULL}};
 
 
@@ -162,7 +163,9 @@ const cli_command cli_commands[] = {
      "sprintf(\"%.0f%%\", 100 * coef(p))", "display %4.0f 100*r(mean)", NULL, COMPLETE_NONE, 0},
     {"set", "Session", cmd_set, "set [KEY=VALUE ...]", "change or show session settings",
      "Without arguments prints the settings. Keys: format, digits, show, level, ci, df,\n"
-     "lonely, suppress, explain, width, progress.",
+     "lonely, suppress, explain, width, progress, timing. With timing=on every command\n"
+     "is followed by a line on stderr with its elapsed wall time, e.g.\n"
+     "\"time: 0.0123 s  mean y\" (stdout is unchanged, so JSON output stays clean).",
      "set format=markdown digits=0 suppress=10", "options(survey.lonely.psu=\"adjust\")",
      "set level 90", opt_set, COMPLETE_SETTINGS, 0},
     {"run", "Session", cmd_run, "run \"script.wfs\"", "run the commands in a script",

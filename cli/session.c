@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -247,7 +248,16 @@ int session_exec(session *s, const char *text)
     }
     s->cmd_offset = cl.if_pos;
     s->interrupt = 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     rc = cmd->fn(s, &cl) ? 1 : 0;
+    if (s->set.timing) {
+        /* Wall time of the command alone (parsing excluded), on stderr so
+         * that results on stdout are unchanged. */
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        double dt = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+        fprintf(stderr, "time: %.4f s  %s\n", dt, text);
+    }
 done:
     cli_cmdline_free(&cl);
     if (rc) s->errors++;

@@ -350,6 +350,9 @@ out:
 int wfs_accum_run(wfs_accum *A, const wfs_basis *b, const wfs_domains *D, size_t g,
                   const wfs_control *ctl, wfs_error *err)
 {
+    /* Poll at every domain as well as every 4M rows: a `by` with many
+     * small domains never reaches the row count. */
+    if (wfs_interrupted(ctl)) return wfs_fail(err, WFS_EINTR, "interrupted");
     if (A->d->cal) return accum_run_calibrated(A, b, D, g, ctl, err);
     const wfs_design *d = A->d;
     const double *w = d->w;

@@ -36,9 +36,19 @@ typedef struct est_ctx {
     double *Z;          /* m x K influence totals */
     double *V;          /* K x K */
     size_t K;
-    int lonely, any_lonely, any_edge, any_empty, any_zero_var;
+    int lonely, any_lonely, any_edge, any_empty, any_missing, any_zero_var;
     size_t nmiss_total;
 } est_ctx;
+
+/* Record why a domain has no estimate: every row missing the variable, or
+ * every remaining row with a zero weight. */
+static void mark_empty(est_ctx *c, size_t nrows, size_t nmiss)
+{
+    if (nrows == 0 && nmiss > 0)
+        c->any_missing = 1;
+    else
+        c->any_empty = 1;
+}
 
 static double df_for(const est_ctx *c, double domain_df)
 {
@@ -143,6 +153,9 @@ static int ctx_finish(est_ctx *c, wfs_result **out, const char *what, wfs_error 
     if (c->nmiss_total)
         rc |= wfs_result_add_note(r, "%zu row%s with missing values excluded (na.rm)",
                                   c->nmiss_total, c->nmiss_total == 1 ? "" : "s");
+    if (c->any_missing)
+        rc |= wfs_result_add_note(r, "a domain has no non-missing values of the variable: no "
+                                     "estimate");
     if (c->any_empty)
         rc |= wfs_result_add_note(r, "a domain has no sampled rows (every weight zero): no "
                                      "estimate");
@@ -216,6 +229,10 @@ static long need_var(const wfs_design *d, const char *name, wfs_error *err)
         wfs_fail(err, WFS_ETYPE, "variable \"%s\" is text; it cannot be analysed", name);
         return -1;
     }
+    if (wfs_table_nmissing(d->t, (size_t)col) == d->n) {
+        wfs_fail(err, WFS_EDOMAIN, "variable \"%s\" has no non-missing values", name);
+        return -1;
+    }
     return col;
 }
 
@@ -269,7 +286,7 @@ static int numeric_stat(est_ctx *c, const char *var, long col, int total, wfs_er
         e.n_weighted = A->T[1];
         e.df = df_for(c, A->df);
         if (A->nobs == 0 || A->T[1] == 0) {
-            c->any_empty = 1;
+            mark_empty(c, A->nrows, A->nmiss);
             if ((rc = add_estimate(c, &e, 0))) return wfs_nomem(err);
             continue;
         }
@@ -421,7 +438,7 @@ static int level_stat(est_ctx *c, const char *var, long col, int total, wfs_erro
             }
             if ((rc = ctx_variance(c, err))) goto out;
         } else {
-            c->any_empty = 1;
+            mark_empty(c, A->nrows, A->nmiss);
             c->lonely = 0;
         }
         for (size_t k = 0; k < L; k++) {
@@ -610,7 +627,7 @@ int wfs_ratio(wfs_result **out, const wfs_design *d, const char *num, const char
         double X = A->T[1];
         if (A->nobs == 0 || A->T[2] == 0 || X == 0) {
             if (X == 0 && A->nobs) zero_den = 1;
-            else c.any_empty = 1;
+            else mark_empty(&c, A->nrows, A->nmiss);
             rc = add_estimate(&c, &e, 0);
             continue;
         }
@@ -800,10 +817,15 @@ int wfs_quantile(wfs_result **out, const wfs_design *d, const char *const *vars,
             /* Sorted positive-weight values of the domain. */
             wfs_rowiter it;
             wfs_it_begin(&it, &c.D, g, d->n);
-            size_t i, n = 0;
+            size_t i, n = 0, nvalid = 0, nmiss = 0;
             long double S = 0;
             while ((i = wfs_it_next(&it)) != SIZE_MAX) {
-                if (isnan(y[i]) || d->w[i] == 0) continue;
+                if (isnan(y[i])) {
+                    nmiss++;
+                    continue;
+                }
+                nvalid++;
+                if (d->w[i] == 0) continue;
                 q.v[n].x = y[i];
                 q.v[n].w = d->w[i];
                 q.v[n].i = i;
@@ -812,6 +834,7 @@ int wfs_quantile(wfs_result **out, const wfs_design *d, const char *const *vars,
             }
             q.n = n;
             q.S = (double)S;
+            c.nmiss_total += nmiss;
             qsort(q.v, n, sizeof *q.v, cmp_xw);
             long double cum = 0;
             for (size_t k = 0; k < n; k++) {
@@ -828,7 +851,7 @@ int wfs_quantile(wfs_result **out, const wfs_design *d, const char *const *vars,
                 e.n = (double)n;
                 e.n_weighted = q.S;
                 if (n == 0) {
-                    c.any_empty = 1;
+                    mark_empty(&c, nvalid, nmiss);
                     rc = add_estimate(&c, &e, 0);
                     continue;
                 }
@@ -838,7 +861,6 @@ int wfs_quantile(wfs_result **out, const wfs_design *d, const char *const *vars,
                 if ((rc = wfs_accum_run(&c.A, &b, &c.D, g, opt->control, err))) {
                     break;
                 }
-                if (k == 0) c.nmiss_total += c.A.nmiss;
                 double W = c.A.T[1], pm = c.A.T[0] / W;
                 for (size_t r = 0; r < c.A.m; r++)
                     c.Z[r] = (c.A.S[r * 2] - pm * c.A.S[r * 2 + 1]) / W;
