@@ -1,10 +1,10 @@
 /* parse.c - tokenizing and structuring commands; splitting scripts.
  *
  * A command is NAME followed by items in any order: positional tokens, a
- * `by V[,V]` list, an `if EXPR` clause (running to the next key=value cmdopt
+ * `by V[,V]` list, an `if EXPR` clause (running to the next key=value option
  * or `by`), and key=value options whose values are comma-separated items of
  * the form `a` or `a:b` (names, numbers or quoted strings). Which bare words
- * are flags (`deff`, `replace`) is decided by the command's cmdopt table.
+ * are flags (`deff`, `replace`) is decided by the command's option table.
  */
 #include "config.h"
 
@@ -169,7 +169,7 @@ static int is_atom(const token *t)
     return t && (t->kind == TK_NAME || t->kind == TK_STRING || t->kind == TK_NUMBER);
 }
 
-/* An cmdopt starts at NAME followed by a single '='. */
+/* An option starts at NAME followed by a single '='. */
 static int starts_option(const cmdline *cl, size_t i)
 {
     return i + 1 < cl->ntoks && cl->toks[i].kind == TK_NAME && is_punct(&cl->toks[i + 1], "=");
@@ -306,7 +306,8 @@ int cli_parse(cmdline *cl, const char *text, char *msg, size_t msgsz, long *errp
             cl->opts[cl->nopts++] = o;
             continue;
         }
-        if (is_punct(t, "=")) return perr(msg, msgsz, errpos, t->pos, "'=' needs an cmdopt name before it");
+        if (is_punct(t, "="))
+            return perr(msg, msgsz, errpos, t->pos, "'=' needs an option name before it");
         PUSH(cl->pos, cl->npos, cappos, t);
         i++;
     }
@@ -385,8 +386,8 @@ int cli_classify(cmdline *cl, const cli_command *cmd, char *msg, size_t msgsz, l
                 return perr(msg, msgsz, errpos, op->key->pos,
                             "%s has no option %s= (did you mean %s=?)", cmd->name, op->key->text,
                             near);
-            return perr(msg, msgsz, errpos, op->key->pos,
-                        "%s has no option %s= (see help %s)", cmd->name, op->key->text, cmd->name);
+            return perr(msg, msgsz, errpos, op->key->pos, "%s has no option %s= (see help %s)",
+                        cmd->name, op->key->text, cmd->name);
         }
         if (!(o->kind & OPT_VALUE))
             return perr(msg, msgsz, errpos, op->key->pos, "%s is a flag: write %s, not %s=...",

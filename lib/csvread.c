@@ -5,7 +5,9 @@
  * Missing tokens: the empty field and "NA" unless the caller lists others.
  *
  * Policy on bad input: the first problem stops the load and is reported as
- * "file:line:column: message", where column is the 1-based field number.
+ * "file:line:column: message", where column is the 1-based field number
+ * (for malformed quotes, the 1-based character on the line; for problems with a
+ * whole row or file, 1).
  * Malformed quotes, ragged rows, invalid UTF-8, NUL bytes, empty files,
  * empty or duplicate column names, numbers out of range, files that change
  * while being read and loads above the memory limit are all errors. Nothing
@@ -30,6 +32,7 @@
 #include "wfs-private.h"
 
 #define CHUNK (1u << 20)
+#define FIELD_GROW_MIN (64u << 10)
 #define MAX_NA 16
 
 enum { KIND_NUMERIC, KIND_CATEG };
@@ -329,6 +332,16 @@ static int parser_init(struct csv_parser *p, char delim, unsigned char extra_opt
     return 0;
 }
 
+/* libcsv grows its field buffer by blk_size bytes at a time; with the
+ * default of 128 bytes a long quoted field (an unbalanced quote early in a
+ * large file makes the rest of the file one field) costs time quadratic in
+ * its length. Growing by at least the current size, set before each chunk,
+ * keeps it linear: within a chunk the field grows by at most CHUNK bytes. */
+static void parser_set_growth(struct csv_parser *p)
+{
+    csv_set_blk_size(p, p->entry_size > FIELD_GROW_MIN ? p->entry_size : FIELD_GROW_MIN);
+}
+
 /* Find the physical line on which field `field` of record `rec` (0 = the
  * header) starts, by scanning the input again. */
 static size_t locate_line(source *src, char delim, size_t rec, size_t field, const char *name)
@@ -348,6 +361,7 @@ static size_t locate_line(source *src, char delim, size_t rec, size_t field, con
             size_t off = 0;
             if (first && n >= 3 && memcmp(chunk, "\xef\xbb\xbf", 3) == 0) off = 3;
             first = 0;
+            parser_set_growth(&p);
             if (csv_parse(&p, chunk + off, (size_t)n - off, loc_field, loc_record, &lc) !=
                 (size_t)n - off)
                 break;
@@ -575,7 +589,7 @@ static void data_field(void *data, size_t n, void *ud)
     }
     size_t field = L->field++;
     if (field >= L->ncols) {
-        fail_at(C, WFS_EPARSE, field, 0, "row has more than %zu fields, as many as the header",
+        fail_at(C, WFS_EPARSE, field, 0, "row has more than the %zu fields of the header",
                 L->ncols);
         return;
     }
@@ -659,7 +673,8 @@ static void record_end(int c, void *ud)
     if (L->in_header) {
         header_done(C);
     } else if (L->field < L->ncols) {
-        fail_at(C, WFS_EPARSE, L->field, 1, "row has %zu field%s but the header has %zu",
+        /* Point at the first missing field, on the line where the row ends. */
+        fail_at(C, WFS_EPARSE, L->field, 0, "row has %zu field%s but the header has %zu",
                 L->field, L->field == 1 ? "" : "s", L->ncols);
         return;
     } else {
@@ -750,18 +765,19 @@ static int run_pass(ctx *C, source *src, char delim, void (*cb1)(void *, size_t,
     }
     const char *chunk;
     long n;
-    size_t offset = 0;
+    size_t offset = 0, bom = 0;
     int first = 1;
     double total = src->path ? (double)src->st0.st_size : (double)src->memlen;
     while ((n = source_next(src, &chunk, err, L->name)) > 0) {
         size_t skip = 0;
-        if (first && n >= 3 && memcmp(chunk, "\xef\xbb\xbf", 3) == 0) skip = 3;
+        if (first && n >= 3 && memcmp(chunk, "\xef\xbb\xbf", 3) == 0) skip = bom = 3;
         first = 0;
         size_t want = (size_t)n - skip;
+        parser_set_growth(&p);
         size_t done = csv_parse(&p, chunk + skip, want, cb1, cb2, C);
         if (L->failed) break;
         if (done != want) {
-            /* A quoting error: report the byte's line and column. */
+            /* A quoting error: report the character's line and column. */
             size_t pos = skip + done; /* offset within this chunk */
             size_t line = 1, col = 1;
             /* Count lines in everything read so far (re-read when from a file). */
@@ -777,11 +793,12 @@ static int run_pass(ctx *C, source *src, char delim, void (*cb1)(void *, size_t,
                 int pcr = 0;
                 while (seen < target && (m = source_next(&s2, &ch, &dummy, L->name)) > 0) {
                     for (long i = 0; i < m && seen < target; i++, seen++) {
+                        if (seen < bom) continue; /* a byte-order mark takes no column */
                         if (ch[i] == '\r' || (ch[i] == '\n' && !pcr)) {
                             line++;
                             col = 1;
-                        } else if (ch[i] != '\n') {
-                            col++;
+                        } else if (ch[i] != '\n' && ((unsigned char)ch[i] & 0xc0) != 0x80) {
+                            col++; /* characters, not UTF-8 continuation bytes */
                         }
                         pcr = ch[i] == '\r';
                     }
@@ -829,7 +846,7 @@ static int run_pass(ctx *C, source *src, char delim, void (*cb1)(void *, size_t,
         size_t line = locate_line(src, delim, C->pe.rec, C->pe.at_record ? 0 : C->pe.field,
                                   L->name);
         if (C->pe.at_record)
-            rc = wfs_fail(err, C->pe.code, "%s:%zu: %s", L->name, line, C->pe.msg);
+            rc = wfs_fail(err, C->pe.code, "%s:%zu:1: %s", L->name, line, C->pe.msg);
         else
             rc = wfs_fail(err, C->pe.code, "%s:%zu:%zu: %s", L->name, line, C->pe.field + 1,
                           C->pe.msg);
@@ -872,13 +889,16 @@ static int load(wfs_table **out, source *src, const char *name, const wfs_csv_op
     rc = run_pass(&C, src, delim, data_field, record_end, opt->control, err);
     if (rc) goto done;
     if (L.in_header) {
-        rc = wfs_fail(err, WFS_EPARSE, "%s: the file is empty (a header row naming the columns is "
-                                       "needed)",
+        rc = wfs_fail(err, WFS_EPARSE,
+                      "%s:1:1: the file is empty (a header row naming the columns is needed)",
                       name);
         goto done;
     }
     if (L.row == 0) {
-        rc = wfs_fail(err, WFS_EPARSE, "%s: the file has a header row but no data rows", name);
+        /* Record 1 does not exist, so this finds the line after the header. */
+        size_t line = locate_line(src, delim, 1, 0, name);
+        rc = wfs_fail(err, WFS_EPARSE, "%s:%zu:1: the file has a header row but no data rows",
+                      name, line);
         goto done;
     }
     /* Second pass for columns that turned categorical part-way. */

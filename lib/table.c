@@ -251,12 +251,15 @@ int wfs_table_adopt_categorical(wfs_table *t, const char *name, int32_t *codes, 
         ls[k].old = (int32_t)k;
     }
     qsort(ls, nlevels, sizeof *ls, cmp_level_sort);
-    for (size_t k = 0; k < nlevels; k++) {
-        if (k && wfs_level_cmp(ls[k - 1].label, ls[k].label) == 0) {
+    /* Check for duplicates before reordering levels, so that on failure
+     * every label is still in levels exactly once and freed once. */
+    for (size_t k = 1; k < nlevels; k++)
+        if (wfs_level_cmp(ls[k - 1].label, ls[k].label) == 0) {
             rc = wfs_fail(err, WFS_EINVAL, "column \"%s\" lists level \"%s\" twice", name,
                           ls[k].label);
             goto fail_col;
         }
+    for (size_t k = 0; k < nlevels; k++) {
         levels[k] = ls[k].label;
         remap[ls[k].old] = (int32_t)k;
     }
