@@ -185,7 +185,11 @@ char *wfs_buf_take(wfs_buf *b, size_t *len)
         wfs_buf_free(b);
         return NULL;
     }
-    if (!b->data && buf_reserve(b, 0)) return NULL;
+    /* An empty buffer still hands out an empty string, not raw memory. */
+    if (!b->data) {
+        if (buf_reserve(b, 0)) return NULL;
+        b->data[0] = '\0';
+    }
     char *d = b->data;
     if (len) *len = b->len;
     b->data = NULL;
