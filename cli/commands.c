@@ -194,6 +194,69 @@ const char *cli_suggest_command(const char *name)
     return NULL;
 }
 
+/* Help topics that are not commands. */
+const char *const cli_help_topics[] = {"syntax", "shell", NULL};
+
+static const char help_syntax[] =
+    "The command language\n"
+    "\n"
+    "  One command per line; ';' separates commands, '#' starts a comment and a\n"
+    "  trailing '\\' continues a command on the next line. A command is its name,\n"
+    "  then positional words, then by and if clauses, then key=value options; bare\n"
+    "  words such as deff are flags:\n"
+    "\n"
+    "    mean caseload by role,region if grade >= 3 and team != \"Duty\" deff level=0.9\n"
+    "\n"
+    "  Names are letters, digits, '_' and '.' (api.stu); other names go in\n"
+    "  backticks (`pay band`). Strings are in double quotes. An if expression\n"
+    "  takes == != < <= > >=, and, or, not, parentheses, VAR in (\"a\",\"b\") and\n"
+    "  missing(VAR); a comparison with a missing value is false. by takes one or\n"
+    "  more variables separated by commas. Option values are lists separated by\n"
+    "  commas (p=0.1,0.5,0.9); margins are LEVEL:COUNT pairs (role=\"Team manager\":120).\n";
+
+static const char help_shell[] =
+    "The interactive shell\n"
+    "\n"
+    "  Tab          complete command names, variables of the active dataset (after\n"
+    "               the command, after by, inside if), levels of a variable after\n"
+    "               VAR == or inside VAR in (, option keys and their values (ci=),\n"
+    "               file names inside quotes, dataset names after use\n"
+    "  Tab Tab      list the candidates\n"
+    "  Up, Down     earlier commands, also from earlier sessions (~/.wfstat_history)\n"
+    "  Ctrl-R       search the history\n"
+    "  Ctrl-C       cancel the line being typed, or stop the command that is running\n"
+    "  Ctrl-D       leave (on an empty line), as quit does\n"
+    "\n"
+    "  The prompt names the active dataset: wfstat[survey]>. A line ending in '\\'\n"
+    "  or with a parenthesis still open continues on a ...> line. Errors print one\n"
+    "  line, with a caret under the offending word, and the session goes on. Tables\n"
+    "  fit the width of the terminal (set width=N fixes it). log \"session.wfs\"\n"
+    "  keeps a journal that replays to the same results; save writes the last\n"
+    "  result to a file. Line editing follows readline: ~/.inputrc sections\n"
+    "  headed $if wfstat apply to wfstat only. WFSTAT_HISTORY names another history\n"
+    "  file; WFSTAT_NO_HISTORY=1 keeps no history.\n";
+
+/* Append text wrapped to width columns, continuation lines indented. */
+static void wrap(wfs_buf *b, const char *text, size_t col, size_t indent, size_t width)
+{
+    const char *p = text;
+    while (*p) {
+        while (*p == ' ') p++;
+        size_t n = strcspn(p, " ");
+        if (col > indent && col + 1 + n > width) {
+            wfs_buf_putc(b, '\n');
+            wfs_buf_repeat(b, ' ', indent);
+            col = indent;
+        } else if (col > indent) {
+            wfs_buf_putc(b, ' ');
+            col++;
+        }
+        wfs_buf_add(b, p, n);
+        col += n;
+        p += n;
+    }
+}
+
 static void help_one(wfs_buf *b, const cli_command *c)
 {
     wfs_buf_printf(b, "%s\n\n  %s\n\n", c->synopsis, c->summary);
@@ -209,16 +272,30 @@ static void help_one(wfs_buf *b, const cli_command *c)
     }
     if (c->options && c->options[0].name) {
         wfs_buf_puts(b, "\nOptions:\n");
+        enum { HEAD = 22, WIDTH = 79 };
         for (const cli_option *o = c->options; o->name; o++) {
-            char head[96];
+            wfs_buf head = WFS_BUF_INIT;
             if (o->kind == OPT_FLAG)
-                snprintf(head, sizeof head, "%s", o->name);
+                wfs_buf_printf(&head, "%s", o->name);
+            else if (o->kind == OPT_FLAG_OR_VALUE && o->values)
+                wfs_buf_printf(&head, "%s, %s=%s", o->name, o->name, o->values);
             else if (o->values)
-                snprintf(head, sizeof head, "%s=%s", o->name, o->values);
+                wfs_buf_printf(&head, "%s=%s", o->name, o->values);
             else
-                snprintf(head, sizeof head, "%s=...", o->name);
-            wfs_buf_printf(b, "  %-28s %s", head, o->help);
-            if (o->def) wfs_buf_printf(b, " (default %s)", o->def);
+                wfs_buf_printf(&head, "%s=...", o->name);
+            wfs_buf_printf(b, "  %s", head.data ? head.data : "");
+            size_t col = 2 + head.len;
+            wfs_buf_free(&head);
+            if (col + 2 > HEAD) {
+                wfs_buf_putc(b, '\n');
+                col = 0;
+            }
+            wfs_buf_repeat(b, ' ', HEAD - col);
+            wfs_buf text = WFS_BUF_INIT;
+            wfs_buf_puts(&text, o->help);
+            if (o->def) wfs_buf_printf(&text, " (default: %s)", o->def);
+            wrap(b, text.data ? text.data : "", HEAD, HEAD, WIDTH);
+            wfs_buf_free(&text);
             wfs_buf_putc(b, '\n');
         }
     }
@@ -230,6 +307,8 @@ char *cli_help_text(const char *topic)
 {
     wfs_buf b = WFS_BUF_INIT;
     if (topic && *topic) {
+        if (strcmp(topic, "syntax") == 0) return wfs_strdup(help_syntax);
+        if (strcmp(topic, "shell") == 0) return wfs_strdup(help_shell);
         const cli_command *c = cli_find_command(topic);
         if (!c) return NULL;
         help_one(&b, c);
@@ -252,8 +331,9 @@ char *cli_help_text(const char *topic)
                 wfs_buf_printf(&b, "  %-12s %s\n", cli_commands[i].name, cli_commands[i].summary);
         wfs_buf_putc(&b, '\n');
     }
-    wfs_buf_puts(&b, "Type help COMMAND for its options and an example. Commands are separated by\n"
-                     "newlines or ';', # starts a comment, and a trailing \\ continues a line.\n");
+    wfs_buf_puts(&b, "Type help COMMAND for its options, an example and the R and Stata equivalents;\n"
+                     "help syntax for the command language; help shell for completion, history\n"
+                     "and the keys of the shell.\n");
     return wfs_buf_take(&b, NULL);
 }
 
