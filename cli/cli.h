@@ -240,6 +240,37 @@ int cmd_prop(session *s, const cmdline *cl);
 int cmd_ratio(session *s, const cmdline *cl);
 int cmd_quantile(session *s, const cmdline *cl);
 
+/* Does an option name variables (weight=W, cluster=C1,C2)? True when it
+ * has no list of values and its help says "variable" or its synopsis
+ * placeholder is a variable (VAR, V, W, S, C1, F1, ...). */
+int cli_option_takes_vars(const cli_command *cmd, const cli_option *o);
+/* Help topics that are not commands (help syntax, help shell). */
+extern const char *const cli_help_topics[];
+
+/* ------------------------------------------------------------------ */
+/* Tab completion (complete.c)                                         */
+/* ------------------------------------------------------------------ */
+
+/* The candidates for the word before the cursor. Each item replaces
+ * text[start..cursor) and carries its own punctuation: "ci=" for a valued
+ * option, a closing quote for a level or a file, '/' for a directory. */
+typedef struct cli_completion {
+    size_t start;
+    char **items; /* sorted, unique; NULL-terminated */
+    size_t n;
+    int files;    /* the items are file names (list them without directories) */
+} cli_completion;
+
+/* Complete the command text (which may hold earlier commands separated by
+ * ';' and earlier continuation lines) at byte offset cursor, for the
+ * session's datasets. A pure function: it reads the session and the
+ * directory being completed, nothing else. Returns 0 or WFS_ENOMEM. */
+int cli_complete(cli_completion *out, const session *s, const char *text, size_t cursor);
+void cli_completion_free(cli_completion *c);
+/* Whether a completed item is followed by a space (not after "key=", a
+ * directory or "missing("). */
+int cli_completion_wants_space(const char *item);
+
 /* ------------------------------------------------------------------ */
 /* REPL (repl.c)                                                       */
 /* ------------------------------------------------------------------ */
