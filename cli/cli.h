@@ -171,6 +171,8 @@ void cli_warn(session *s, const char *fmt, ...)
     ;
 /* Render and print a result; the session keeps it as the last result. */
 int cli_emit(session *s, wfs_result *r);
+/* Columns of the terminal f writes to (or $COLUMNS); 0 if unknown. */
+size_t cli_terminal_width(FILE *f);
 /* Print plain text output (help); in JSON mode wrapped in a result. */
 int cli_emit_text(session *s, const char *command, const char *text);
 dataset *cli_current(session *s);

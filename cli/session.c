@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -106,16 +107,25 @@ void cli_warn(session *s, const char *fmt, ...)
     report(s, "warning", buf);
 }
 
+size_t cli_terminal_width(FILE *f)
+{
+    struct winsize ws;
+    if (f && isatty(fileno(f)) && ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+        return ws.ws_col;
+    const char *cols = getenv("COLUMNS");
+    if (cols && atoi(cols) >= 20) return (size_t)atoi(cols);
+    return 0;
+}
+
 int cli_emit(session *s, wfs_result *r)
 {
     char *text;
     size_t len;
     wfs_error err = WFS_ERROR_INIT;
     wfs_render_options ro = s->set.render;
-    if (s->set.format == WFS_FORMAT_TEXT && s->interactive && !ro.width) {
-        const char *cols = getenv("COLUMNS");
-        if (cols && atoi(cols) > 20) ro.width = (size_t)atoi(cols);
-    }
+    if ((s->set.format == WFS_FORMAT_TEXT || s->set.format == WFS_FORMAT_MARKDOWN) &&
+        s->interactive && !ro.width)
+        ro.width = cli_terminal_width(s->out);
     if (wfs_render(&text, &len, r, s->set.format, &ro, &err)) {
         wfs_result_free(r);
         return cli_lib_error(s, &err);
@@ -246,7 +256,8 @@ int session_exec(session *s, const char *text)
         goto done;
     }
     s->cmd_offset = cl.if_pos;
-    s->interrupt = 0;
+    /* s->interrupt is cleared by the shell before each line it reads, not
+     * here: a Ctrl-C during a script must stop the rest of the script. */
     rc = cmd->fn(s, &cl) ? 1 : 0;
 done:
     cli_cmdline_free(&cl);
@@ -268,6 +279,12 @@ static int run_one(void *ud, const char *cmd, size_t line)
     if (session_exec(s, cmd)) {
         rc->failed = 1;
         if (s->bail) return 1;
+    }
+    if (s->interrupt) {
+        rc->failed = 1;
+        s->src_line = line;
+        cli_error(s, "interrupted: the rest of %s is not run", s->src_name ? s->src_name : "the script");
+        return 1;
     }
     return s->quit ? 1 : 0;
 }
