@@ -156,7 +156,9 @@ int cli_emit(session *s, wfs_result *r)
 int cli_emit_text(session *s, const char *command, const char *text)
 {
     if (s->set.format != WFS_FORMAT_JSON) {
+        /* A blank line after it, as after a table. */
         fputs(text, s->out);
+        fputc('\n', s->out);
         fflush(s->out);
         return 0;
     }
@@ -224,6 +226,36 @@ long cli_need_var(session *s, const dataset *d, const token *tok)
     return -1;
 }
 
+/* Variable names the command table says a command takes - its by list,
+ * and options that name variables - are checked against the active
+ * dataset before the command runs, so that a misspelt one gets the nearest
+ * names. Options are only checked when a near name exists, and commands
+ * that name other datasets (from DATASET) are left to check their own. */
+static int check_names(session *s, const cli_command *cmd, const cmdline *cl)
+{
+    dataset *d = cli_current(s);
+    if (!d || (cmd->synopsis && strstr(cmd->synopsis, "DATASET"))) return 0;
+    for (size_t k = 0; k < cl->nby; k++)
+        if (cli_need_var(s, d, cl->by[k]) < 0) return 1;
+    for (size_t k = 0; k < cl->nopts; k++) {
+        const cmdopt *op = &cl->opts[k];
+        const cli_option *o = NULL;
+        for (const cli_option *q = cmd->options; q && q->name; q++)
+            if (strcmp(q->name, op->key->text) == 0) o = q;
+        if (!o || !cli_option_takes_vars(cmd, o)) continue;
+        for (size_t i = 0; i < op->nitems; i++) {
+            const token *t = op->items[i].a;
+            if (t->kind != TK_NAME || op->items[i].b || wfs_table_find(d->table, t->text) >= 0)
+                continue;
+            int near = 0;
+            for (size_t j = 0; j < wfs_table_ncols(d->table) && !near; j++)
+                near = wfs_edit_distance(t->text, wfs_table_name(d->table, j), 2) <= 2;
+            if (near && cli_need_var(s, d, t) < 0) return 1;
+        }
+    }
+    return 0;
+}
+
 int session_exec(session *s, const char *text)
 {
     cmdline cl;
@@ -253,6 +285,10 @@ int session_exec(session *s, const char *text)
     if (cli_classify(&cl, cmd, msg, sizeof msg, &errpos)) {
         s->errpos = errpos;
         rc = cli_error(s, "%s", msg);
+        goto done;
+    }
+    if (check_names(s, cmd, &cl)) {
+        rc = 1;
         goto done;
     }
     s->cmd_offset = cl.if_pos;

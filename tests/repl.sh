@@ -140,7 +140,7 @@ key Enter
 wait_for 'unknown command "mena" (did you mean mean?)' || fail "no suggestion for mena"
 type_text 'describe api.stu'
 key Enter
-wait_for '301' || fail "the session did not continue after an error"
+wait_for 'api.stu  numeric' || fail "the session did not continue after an error"
 clear_screen
 type_text 'describe api0'
 key Enter
@@ -153,7 +153,7 @@ key Enter
 wait_for '...>' || fail "no continuation prompt"
 type_text 'api99'
 key Enter
-wait_for '473' || fail "the continued command did not run"
+wait_for 'api99  numeric' || fail "the continued command did not run"
 
 # Ctrl-C cancels the line being typed.
 clear_screen
