@@ -136,8 +136,9 @@ typedef struct session {
     int errors;          /* commands that failed */
     int quit;            /* quit requested */
     int run_depth;
-    FILE *journal;
+    FILE *journal;       /* the journal being kept (log), or NULL */
     char *journal_path;
+    struct journal *jn;  /* the session's record (journal.c) */
     volatile sig_atomic_t interrupt;
     char errbuf[WFS_ERROR_MAX + 256];
     long errpos;         /* caret position in the current command, -1 none */
@@ -182,6 +183,29 @@ dataset *cli_need_design(session *s);
 dataset *cli_find_dataset(session *s, const char *name);
 /* Resolve a variable name in the active dataset or report it. */
 long cli_need_var(session *s, const dataset *d, const token *tok);
+
+/* ------------------------------------------------------------------ */
+/* The session record and journal (journal.c)                          */
+/* ------------------------------------------------------------------ */
+
+/* session_exec brackets each command with begin and end; end writes the
+ * command (or "# failed: ..." or, when it is not replayed, "# ...") and
+ * what it printed. */
+void cli_journal_begin(session *s);
+void cli_journal_end(session *s, const char *text, int rc, int replayed);
+/* run: its line goes in before the commands of the script. */
+void cli_journal_run(session *s, const char *text);
+/* Output of the running command (recorded as #> lines), and messages. */
+void cli_journal_output(session *s, const char *text, size_t len);
+void cli_journal_message(session *s, const char *kind, const char *msg);
+/* A file that was loaded: its SHA-256 goes into the journal. */
+void cli_journal_file(session *s, dataset *d);
+/* A command that chose a value itself - a random seed - adds key=value to
+ * its recorded line so that the journal replays to the same results:
+ * cli_journal_option(s, "seed", "12345"). Nothing is added when the
+ * command line already gives the key. */
+void cli_journal_option(session *s, const char *key, const char *value);
+void cli_journal_free(session *s);
 
 /* ------------------------------------------------------------------ */
 /* The command table (commands.c)                                      */
@@ -235,6 +259,9 @@ int cmd_set(session *s, const cmdline *cl);
 int cmd_run(session *s, const cmdline *cl);
 int cmd_help(session *s, const cmdline *cl);
 int cmd_quit(session *s, const cmdline *cl);
+int cmd_log(session *s, const cmdline *cl);
+int cmd_save(session *s, const cmdline *cl);
+int cmd_export(session *s, const cmdline *cl);
 int cmd_design(session *s, const cmdline *cl);
 int cmd_mean(session *s, const cmdline *cl);
 int cmd_total(session *s, const cmdline *cl);

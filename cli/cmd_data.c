@@ -172,8 +172,7 @@ int cmd_load(session *s, const cmdline *cl)
     d->path = full;
     d->table = t;
     s->cur = d - s->ds;
-    if (s->journal && cli_sha256_file(full, d->sha256) == 0)
-        fprintf(s->journal, "# sha256 %s  %s\n", d->sha256, full);
+    cli_journal_file(s, d);
 
     size_t nnum = 0, ncat = 0;
     for (size_t j = 0; j < wfs_table_ncols(t); j++) {

@@ -72,6 +72,21 @@ static const cli_option opt_quantile[] = {
     {"df", OPT_VALUE, NULL, "design", "degrees of freedom of intervals: design, inf or N"},
     {NULL, 0, NULL, NULL, NULL}};
 
+static const cli_option opt_save[] = {
+    {"replace", OPT_FLAG, NULL, NULL, "overwrite an existing file"},
+    {"format", OPT_VALUE, "text|csv|markdown|json", "from the file name", "format of the file"},
+    {NULL, 0, NULL, NULL, NULL}};
+
+static const cli_option opt_export[] = {
+    {"replace", OPT_FLAG, NULL, NULL, "overwrite an existing file"},
+    {"weight", OPT_VALUE, NULL, "final_weight", "name of the column that receives the current weights"},
+    {"delim", OPT_VALUE, NULL, "\",\"", "field delimiter: \",\", \";\", tab or \"|\""},
+    {NULL, 0, NULL, NULL, NULL}};
+
+static const cli_option opt_log[] = {
+    {"replace", OPT_FLAG, NULL, NULL, "overwrite an existing file"},
+    {NULL, 0, NULL, NULL, NULL}};
+
 const cli_command cli_commands[] = {
     {"load", "Data", cmd_load, "load \"file.csv\" [as NAME] [delim=,] [na=\"NA,.\"]",
      "read a CSV file into a dataset",
@@ -162,6 +177,37 @@ const cli_command cli_commands[] = {
      "run other scripts up to 16 deep.",
      "run \"datasets/personalisation-2009/design.wfs\"", "source(\"script.R\")",
      "do script.do", NULL, COMPLETE_FILES, 0},
+    {"save", "Session", cmd_save, "save \"out.csv|.md|.json|.txt\" [replace] [format=FORMAT]",
+     "write the last result to a file",
+     "Writes the result of the last command that printed one (an estimate, a table, a\n"
+     "listing) to a file in the format its name ends in: .csv, .md, .json (one JSON object,\n"
+     "as --format=json prints it) or .txt; format= overrides the name. Tables are written\n"
+     "at the width of set width= (80 columns unless set), not the terminal's. The file is\n"
+     "written under a temporary name and renamed into place, and an existing file is only\n"
+     "overwritten with replace.",
+     "save \"training-by-role.md\" replace", "write.csv(as.data.frame(est), \"out.csv\")",
+     "esttab using out.csv, replace", opt_save, COMPLETE_FILES, 0},
+    {"export", "Session", cmd_export, "export \"data.csv\" [replace] [weight=NAME] [delim=,]",
+     "write the active dataset to CSV with its current weights",
+     "Writes every row and variable of the active dataset as CSV with a header row, numbers\n"
+     "so that they read back exactly and missing values as empty fields. With a design, its\n"
+     "current weights (after any weighting) are written too, as the column final_weight or\n"
+     "the name weight= gives; a column of that name gets the weights in place of its values.\n"
+     "The file is written under a temporary name and renamed into place, and an existing\n"
+     "file is only overwritten with replace.",
+     "export \"weighted.csv\" weight=w_final",
+     "write.csv(cbind(df, w_final = weights(design)), \"weighted.csv\")",
+     "export delimited using weighted.csv, replace", opt_export, COMPLETE_FILES, 0},
+    {"log", "Session", cmd_log, "log [\"session.wfs\" [replace] | off]",
+     "keep a journal of the session that replays to the same results",
+     "Writes the session so far to a journal - every command, what it printed as #> lines,\n"
+     "the SHA-256 of each file loaded, the wfstat version - and adds every later command\n"
+     "until log off or the end of the session. The journal is a script: wfstat session.wfs\n"
+     "runs it again and prints exactly its #> lines. Commands that failed, and log, save,\n"
+     "export, run and quit themselves, are kept as comments; the commands a script ran are\n"
+     "recorded one by one. Without arguments shows the journal being kept.",
+     "log \"2024-training-needs.wfs\"", "sink(\"session.log\", split = TRUE)",
+     "log using session.smcl", opt_log, COMPLETE_FILES, 0},
     {"help", "Session", cmd_help, "help [COMMAND]", "list commands or explain one",
      "Without arguments lists the commands by topic; with a command name gives its\n"
      "synopsis, options with defaults, an example and the R and Stata equivalents.",

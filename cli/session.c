@@ -55,8 +55,7 @@ void session_free(session *s)
     for (size_t i = 0; i < s->nds; i++) dataset_clear(&s->ds[i]);
     free(s->ds);
     wfs_result_free(s->last);
-    if (s->journal) fclose(s->journal);
-    free(s->journal_path);
+    cli_journal_free(s);
     memset(s, 0, sizeof *s);
 }
 
@@ -76,7 +75,7 @@ static void report(session *s, const char *kind, const char *msg)
         fprintf(stderr, "%s:%zu: %s: %s\n", s->src_name, s->src_line, kind, msg);
     else
         fprintf(stderr, "%s: %s\n", kind, msg);
-    if (s->journal && strcmp(kind, "error") == 0) fprintf(s->journal, "# error: %s\n", msg);
+    cli_journal_message(s, kind, msg);
 }
 
 int cli_error(session *s, const char *fmt, ...)
@@ -136,17 +135,20 @@ int cli_emit(session *s, wfs_result *r)
         s->set.format == WFS_FORMAT_CSV)
         fputc('\n', s->out);
     fflush(s->out);
-    if (s->journal) {
-        /* The journal keeps the output as comments. */
-        char *p = text;
-        while (*p) {
-            char *nl = strchr(p, '\n');
-            size_t n = nl ? (size_t)(nl - p) : strlen(p);
-            fprintf(s->journal, "# %.*s\n", (int)n, p);
-            p += n + (nl != NULL);
+    /* The record keeps the output as a script would print it: at the width
+     * of set width= (or the default), not the terminal's. */
+    int blank = s->set.format != WFS_FORMAT_JSON;
+    if (ro.width != s->set.render.width) {
+        char *plain;
+        size_t plen;
+        if (wfs_render(&plain, &plen, r, s->set.format, &s->set.render, &err) == 0) {
+            cli_journal_output(s, plain, plen);
+            free(plain);
         }
-        fflush(s->journal);
+    } else {
+        cli_journal_output(s, text, len);
     }
+    if (blank) cli_journal_output(s, "\n", 1);
     free(text);
     wfs_result_free(s->last);
     s->last = r;
@@ -160,6 +162,8 @@ int cli_emit_text(session *s, const char *command, const char *text)
         fputs(text, s->out);
         fputc('\n', s->out);
         fflush(s->out);
+        cli_journal_output(s, text, strlen(text));
+        cli_journal_output(s, "\n", 1);
         return 0;
     }
     wfs_result *r;
@@ -264,7 +268,8 @@ int session_exec(session *s, const char *text)
     s->cmdtext = text;
     s->cmd_offset = 0;
     s->errpos = -1;
-    if (s->journal) fprintf(s->journal, "%s\n", text);
+    cli_journal_begin(s);
+    const cli_command *cmd = NULL;
     int rc = 0;
     if (cli_parse(&cl, text, msg, sizeof msg, &errpos)) {
         s->errpos = errpos;
@@ -272,7 +277,7 @@ int session_exec(session *s, const char *text)
         goto done;
     }
     if (!cl.name) goto done;
-    const cli_command *cmd = cli_find_command(cl.name->text);
+    cmd = cli_find_command(cl.name->text);
     if (!cmd) {
         s->errpos = (long)cl.name->pos;
         const char *near = cli_suggest_command(cl.name->text);
@@ -291,12 +296,18 @@ int session_exec(session *s, const char *text)
         rc = 1;
         goto done;
     }
+    if (cmd->fn == cmd_run) cli_journal_run(s, text);
     s->cmd_offset = cl.if_pos;
     /* s->interrupt is cleared by the shell before each line it reads, not
      * here: a Ctrl-C during a script must stop the rest of the script. */
     rc = cmd->fn(s, &cl) ? 1 : 0;
 done:
     cli_cmdline_free(&cl);
+    /* Commands that write files or end the session are not run again when
+     * the journal is replayed. */
+    int replayed = !cmd || !(cmd->fn == cmd_log || cmd->fn == cmd_save || cmd->fn == cmd_export ||
+                             cmd->fn == cmd_quit || cmd->fn == cmd_run);
+    cli_journal_end(s, text, rc, replayed);
     if (rc) s->errors++;
     s->cmdtext = NULL;
     return rc;

@@ -205,13 +205,27 @@ gone || fail "Ctrl-D did not end the session"
 
 # WFSTAT_NO_HISTORY: nothing is written.
 before=$(cksum <"$tmp/home/.wfstat_history")
+# This session also keeps a journal: tables on this 100-column terminal
+# are wider than a script prints them, yet the journal replays exactly.
 start WFSTAT_NO_HISTORY=1
+type_text 'load "shell.csv"'
+key Enter
+type_text 'log "tty.wfs"'
+key Enter
+wait_for 'journal: tty.wfs' || fail "log said nothing"
 type_text 'describe'
 key Enter
+wait_for 'Occupational therapist, Social' || fail "the table does not use the terminal's width"
 type_text 'quit'
 key Enter
 gone || fail "quit did not end the session"
 [ "$(cksum <"$tmp/home/.wfstat_history")" = "$before" ] || fail "history written under WFSTAT_NO_HISTORY"
+(
+    cd "$tmp/work" || exit 1
+    grep '^#>' tty.wfs | sed 's/^#> \{0,1\}//' >tty.expected
+    grep -q '^describe$' tty.wfs || exit 1
+    "$WFSTAT" tty.wfs >tty.replay 2>&1 && cmp -s tty.expected tty.replay
+) || fail "the journal of the terminal session does not replay to the same output"
 
 if [ $failures -gt 0 ]; then
     echo "$failures check(s) failed"
