@@ -232,15 +232,16 @@ void cli_journal_run(session *s, const char *text)
     j->header_done[j->depth] = 1;
 }
 
-/* Does text already give key= (so a seed drawn is not added twice)? */
+/* Does text already give key= (so a seed drawn is not added twice)?
+ * kv is " key=value". */
 static int gives_key(const char *text, const char *kv)
 {
-    const char *eq = strchr(kv + 1, '=');
+    const char *key = kv + 1;
+    const char *eq = strchr(key, '=');
     if (!eq) return 0;
-    size_t n = (size_t)(eq - kv); /* " key" */
-    for (const char *p = text; (p = strstr(p, kv + 1)); p++) {
-        if ((p == text || p[-1] == ' ') && p[n - 1] == '=') return 1;
-    }
+    size_t n = (size_t)(eq - key) + 1; /* "key=" */
+    for (const char *p = text; *p; p++)
+        if ((p == text || p[-1] == ' ') && strncmp(p, key, n) == 0) return 1;
     return 0;
 }
 
