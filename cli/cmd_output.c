@@ -56,8 +56,9 @@ int cmd_save(session *s, const cmdline *cl)
     const char *fname = cli_opt_text(cl, "format");
     int fmt = fname ? wfs_format_parse(fname) : format_of(path);
     if (fmt < 0)
-        return cli_error(s, "cannot tell the format from the name %s: end it in .csv, .md, .json "
-                            "or .txt, or add format=csv|markdown|json|text",
+        return cli_error(s,
+                         "cannot tell the format from the name %s: end it in .csv, .md, .json "
+                         "or .txt, or add format=csv|markdown|json|text",
                          path);
     char *text;
     size_t len;
@@ -84,16 +85,20 @@ int cmd_export(session *s, const cmdline *cl)
     o.replace = cli_flag(cl, "replace");
     const char *delim = cli_opt_text(cl, "delim");
     if (delim) {
-        if (strcmp(delim, "tab") == 0 || strcmp(delim, "\\t") == 0) o.delim = '\t';
-        else if (strlen(delim) == 1) o.delim = delim[0];
-        else return cli_error(s, "delim= takes one character, e.g. delim=\";\" or delim=tab");
+        if (strcmp(delim, "tab") == 0 || strcmp(delim, "\\t") == 0)
+            o.delim = '\t';
+        else if (strlen(delim) == 1)
+            o.delim = delim[0];
+        else
+            return cli_error(s, "delim= takes one character, e.g. delim=\";\" or delim=tab");
     }
     if (d->design) {
         o.weights = wfs_design_weights(d->design);
         o.weight_name = cli_opt_text(cl, "weight");
     } else if (cli_opt(cl, "weight")) {
-        return cli_error(s, "dataset %s has no design, so no weights to write; declare one with "
-                            "design weight=W",
+        return cli_error(s,
+                         "dataset %s has no design, so no weights to write; declare one with "
+                         "design weight=W",
                          d->name);
     }
     wfs_control ctl = {&s->interrupt, NULL, NULL};

@@ -79,7 +79,8 @@ static const cli_option opt_save[] = {
 
 static const cli_option opt_export[] = {
     {"replace", OPT_FLAG, NULL, NULL, "overwrite an existing file"},
-    {"weight", OPT_VALUE, NULL, "final_weight", "name of the column that receives the current weights"},
+    {"weight", OPT_VALUE, NULL, "final_weight",
+     "name of the column that receives the current weights"},
     {"delim", OPT_VALUE, NULL, "\",\"", "field delimiter: \",\", \";\", tab or \"|\""},
     {NULL, 0, NULL, NULL, NULL}};
 
@@ -377,9 +378,10 @@ char *cli_help_text(const char *topic)
                 wfs_buf_printf(&b, "  %-12s %s\n", cli_commands[i].name, cli_commands[i].summary);
         wfs_buf_putc(&b, '\n');
     }
-    wfs_buf_puts(&b, "Type help COMMAND for its options, an example and the R and Stata equivalents;\n"
-                     "help syntax for the command language; help shell for completion, history\n"
-                     "and the keys of the shell.\n");
+    wfs_buf_puts(&b,
+                 "Type help COMMAND for its options, an example and the R and Stata equivalents;\n"
+                 "help syntax for the command language; help shell for completion, history\n"
+                 "and the keys of the shell.\n");
     return wfs_buf_take(&b, NULL);
 }
 

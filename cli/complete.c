@@ -102,9 +102,9 @@ typedef struct ctx {
     size_t cursor;
     ctok *t;
     size_t nt, capt;
-    int word;           /* W_... */
-    size_t wstart;      /* where the word starts (after an opening quote) */
-    char *prefix;       /* the word typed so far */
+    int word;      /* W_... */
+    size_t wstart; /* where the word starts (after an opening quote) */
+    char *prefix;  /* the word typed so far */
     const cli_command *cmd;
     /* The synopsis, split into positional words. */
     char **slots;
@@ -239,8 +239,10 @@ static size_t command_start(const char *s, size_t end)
     for (size_t i = 0; i < end; i++) {
         char ch = s[i];
         if (in_str) {
-            if (ch == '\\' && i + 1 < end) i++;
-            else if (ch == '"') in_str = 0;
+            if (ch == '\\' && i + 1 < end)
+                i++;
+            else if (ch == '"')
+                in_str = 0;
         } else if (in_bt) {
             if (ch == '`') in_bt = 0;
         } else if (ch == '"') {
@@ -457,8 +459,10 @@ static void add_levels(ctx *c, cands *out, const char *var)
             wfs_buf_putc(&b, *p);
         }
         wfs_buf_putc(&b, '"');
-        if (b.failed) out->failed = 1;
-        else cands_add2(out, b.data, b.len, lv);
+        if (b.failed)
+            out->failed = 1;
+        else
+            cands_add2(out, b.data, b.len, lv);
         wfs_buf_free(&b);
     }
 }
@@ -481,8 +485,10 @@ static void add_alternatives(cands *out, const char *alts)
         const char *bar = strchr(p, '|');
         size_t n = bar ? (size_t)(bar - p) : strlen(p);
         char *w = wfs_strndup(p, n);
-        if (w && n) cands_add(out, w);
-        else if (!w) out->failed = 1;
+        if (w && n)
+            cands_add(out, w);
+        else if (!w)
+            out->failed = 1;
         free(w);
         if (!bar) break;
         p = bar + 1;
@@ -496,7 +502,8 @@ static void add_options(ctx *c, cands *out, size_t upto)
     for (const cli_option *o = c->cmd->options; o && o->name; o++) {
         int given = 0;
         for (size_t i = 1; i < upto; i++)
-            if (c->t[i].kind == CT_NAME && strcmp(tok_name(c, &c->t[i], buf, sizeof buf), o->name) == 0)
+            if (c->t[i].kind == CT_NAME &&
+                strcmp(tok_name(c, &c->t[i], buf, sizeof buf), o->name) == 0)
                 given = 1;
         if (given) continue;
         if (o->kind & OPT_FLAG) cands_add(out, o->name);
@@ -580,8 +587,10 @@ static void add_files(ctx *c, cands *out)
         wfs_buf_puts(&ins, open);
         wfs_buf_puts(&ins, path.data ? path.data : "");
         wfs_buf_puts(&ins, isdir ? "/" : "\"");
-        if (ins.failed || path.failed) out->failed = 1;
-        else if (isdir) cands_add2(&dirs, ins.data, ins.len, path.data);
+        if (ins.failed || path.failed)
+            out->failed = 1;
+        else if (isdir)
+            cands_add2(&dirs, ins.data, ins.len, path.data);
         else if (!next || has_extension(name, ext, next))
             cands_add2(&preferred, ins.data, ins.len, path.data);
         else
@@ -592,7 +601,8 @@ static void add_files(ctx *c, cands *out)
     closedir(d);
     free(dir);
     cands *files = preferred.n ? &preferred : &others;
-    for (size_t i = 0; i < dirs.n; i++) cands_add2(out, dirs.v[i].insert, strlen(dirs.v[i].insert), dirs.v[i].match);
+    for (size_t i = 0; i < dirs.n; i++)
+        cands_add2(out, dirs.v[i].insert, strlen(dirs.v[i].insert), dirs.v[i].match);
     for (size_t i = 0; i < files->n; i++)
         cands_add2(out, files->v[i].insert, strlen(files->v[i].insert), files->v[i].match);
     if (dirs.failed || preferred.failed || others.failed) out->failed = 1;
@@ -711,8 +721,10 @@ static void complete_command(ctx *c, cands *out)
         const cli_option *o = find_opt(cmd, k);
         if (o) {
             if (after_colon || c->word == W_STRING) return;
-            if (o->values) add_alternatives(out, o->values);
-            else if (cli_option_takes_vars(cmd, o)) add_vars(c, out, "");
+            if (o->values)
+                add_alternatives(out, o->values);
+            else if (cli_option_takes_vars(cmd, o))
+                add_vars(c, out, "");
             return;
         }
         /* A margin VAR=LEVEL:N,... of a command with free keys. */
@@ -726,8 +738,10 @@ static void complete_command(ctx *c, cands *out)
     long prev_pos = -1; /* the last positional token */
     for (size_t i = 1; i < c->nt; i++) {
         if (state == IF) {
-            if (tok_punct(c, i, "(")) depth++;
-            else if (tok_punct(c, i, ")") && depth) depth--;
+            if (tok_punct(c, i, "("))
+                depth++;
+            else if (tok_punct(c, i, ")") && depth)
+                depth--;
             if (depth || !(starts_option(c, i) || tok_is(c, i, "by"))) continue;
             state = POS;
         }
@@ -736,8 +750,10 @@ static void complete_command(ctx *c, cands *out)
             i += 2;
             while (i < c->nt && tok_atom(c, i)) {
                 if (tok_punct(c, i + 1, ":") && tok_atom(c, i + 2)) i += 2;
-                if (tok_punct(c, i + 1, ",") && !starts_option(c, i + 2) && i + 2 < c->nt) i += 2;
-                else break;
+                if (tok_punct(c, i + 1, ",") && !starts_option(c, i + 2) && i + 2 < c->nt)
+                    i += 2;
+                else
+                    break;
             }
             state = POS;
             continue;
@@ -798,7 +814,8 @@ static void complete_command(ctx *c, cands *out)
             if (strcmp(c->slots[k], kw) != 0 || is_upper_word(kw)) continue;
             const char *next = c->slots[k + 1];
             if (c->word == W_STRING) return;
-            if (strcmp(next, "DATASET") == 0) add_datasets(c, out);
+            if (strcmp(next, "DATASET") == 0)
+                add_datasets(c, out);
             else if (is_upper_word(next) && strcmp(next, "NAME") != 0 && strcmp(next, "N") != 0)
                 add_vars(c, out, "");
             return;
@@ -830,7 +847,8 @@ static void complete_command(ctx *c, cands *out)
         if (c->word == W_NAME && !seen_clause && (takes_positional_vars(c) || cmd->free_keys))
             add_vars(c, out, cmd->free_keys ? "=" : "");
         break;
-    default: break;
+    default:
+        break;
     }
     if (c->word != W_NAME) return;
     if (c->has_by && !by_given) cands_add(out, "by");
@@ -898,7 +916,7 @@ filter:
         size_t nkeep = 0;
         for (size_t i = 0; i < cs.n; i++) nkeep += keep(&cs.v[i], c.prefix, n, 0);
         int nocase = nkeep == 0;
-        qsort(cs.v, cs.n, sizeof *cs.v, cand_cmp);
+        if (cs.n) qsort(cs.v, cs.n, sizeof *cs.v, cand_cmp);
         out->items = wfs_callocarray(cs.n + 1, sizeof *out->items);
         if (!out->items) {
             rc = WFS_ENOMEM;

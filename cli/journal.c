@@ -37,10 +37,10 @@
 #include "wfs-private.h"
 
 #define RECORD_OUTPUT_MAX (64u << 20)
-#define MAX_DEPTH 32
+#define MAX_DEPTH         32
 
 struct journal {
-    FILE *record;           /* the whole session; NULL when none could be made */
+    FILE *record; /* the whole session; NULL when none could be made */
     int started, unavailable;
     size_t bytes;
     int output_dropped;
@@ -114,8 +114,10 @@ static void settings_line(const session *s, wfs_buf *b)
     if (strcmp(a->ci, d->ci) != 0) wfs_buf_printf(&w, " ci=%s", a->ci);
     if (!(isnan(a->df) && isnan(d->df))) {
         wfs_buf_puts(&w, " df=");
-        if (isinf(a->df)) wfs_buf_puts(&w, "inf");
-        else wfs_buf_double(&w, a->df, 0);
+        if (isinf(a->df))
+            wfs_buf_puts(&w, "inf");
+        else
+            wfs_buf_double(&w, a->df, 0);
     }
     if (a->lonely != d->lonely) wfs_buf_printf(&w, " lonely=%s", wfs_lonely_name(a->lonely));
     if (a->suppress != d->suppress) {
@@ -179,8 +181,10 @@ static void add_lines(session *s, const char *prefix, const char *text, size_t l
             j->output_dropped = 1;
             wfs_buf *o = current_out(s);
             const char *msg = "# (output no longer kept: the session's record is over 64 MB)\n";
-            if (o) wfs_buf_puts(o, msg);
-            else puts_both(s, msg);
+            if (o)
+                wfs_buf_puts(o, msg);
+            else
+                puts_both(s, msg);
         }
         return;
     }
@@ -321,8 +325,10 @@ void cli_journal_file(session *s, dataset *d)
                            (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec, path);
     }
     wfs_buf *o = current_out(s);
-    if (o && b.data) wfs_buf_add(o, b.data, b.len);
-    else if (b.data) put(s, b.data, b.len);
+    if (o && b.data)
+        wfs_buf_add(o, b.data, b.len);
+    else if (b.data)
+        put(s, b.data, b.len);
     wfs_buf_free(&b);
 }
 
@@ -332,7 +338,8 @@ static void resolve_marker(session *s, const char *line, wfs_buf *out)
     long long size, sec;
     long nsec;
     int used = 0;
-    if (sscanf(line, "#\x01sha256 %lld %lld %ld %n", &size, &sec, &nsec, &used) != 3 || !used) return;
+    if (sscanf(line, "#\x01sha256 %lld %lld %ld %n", &size, &sec, &nsec, &used) != 3 || !used)
+        return;
     char *path = wfs_strdup(line + used);
     if (!path) return;
     size_t n = strlen(path);
@@ -430,8 +437,8 @@ int cmd_log(session *s, const cmdline *cl)
                    "# wfstat %s session journal, started %s\n"
                    "# Replay it with: cd %s && wfstat %s%s%s\n"
                    "# Lines starting #> are the output the replay prints again.\n",
-                   wfs_version(), when, dir, path[0] == '/' ? "" : dir,
-                   path[0] == '/' ? "" : "/", path);
+                   wfs_version(), when, dir, path[0] == '/' ? "" : dir, path[0] == '/' ? "" : "/",
+                   path);
     wfs_outfile_write(f, b.data, b.len);
     wfs_buf_free(&b);
     fflush(j->record);

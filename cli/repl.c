@@ -92,8 +92,10 @@ static void remember(const char *hist, const char *line)
     if (same) return;
     if (!hist) return;
     struct stat st;
-    if (stat(hist, &st) != 0) write_history(hist);
-    else append_history(1, hist);
+    if (stat(hist, &st) != 0)
+        write_history(hist);
+    else
+        append_history(1, hist);
 }
 
 /* ------------------------------------------------------------------ */
@@ -143,7 +145,8 @@ static char **attempt_completion(const char *text, int start, int end)
     for (size_t i = 0; i < c.n; i++) {
         const char *it = c.items[i];
         wfs_buf x = WFS_BUF_INIT;
-        if (ws > start) wfs_buf_add(&x, rl_line_buffer + start, (size_t)(ws - start));
+        if (ws > start)
+            wfs_buf_add(&x, rl_line_buffer + start, (size_t)(ws - start));
         else if (ws < start && strncmp(it, rl_line_buffer + ws, (size_t)(start - ws)) == 0)
             it += start - ws;
         wfs_buf_puts(&x, it);
@@ -233,8 +236,10 @@ static long open_parens(const char *text, size_t *cut)
     for (; text[i]; i++) {
         char c = text[i];
         if (in_str) {
-            if (c == '\\' && text[i + 1]) i++;
-            else if (c == '"') in_str = 0;
+            if (c == '\\' && text[i + 1])
+                i++;
+            else if (c == '"')
+                in_str = 0;
         } else if (in_bt) {
             if (c == '`') in_bt = 0;
         } else if (c == '"') {
@@ -297,7 +302,8 @@ static void take_line(session *s, const char *hist, const char *line, size_t lin
     if (backslash || depth > 0) {
         wfs_buf_free(&g_entry);
         wfs_buf_add(&g_entry, all.data, backslash ? end - 1 : cut);
-        while (g_entry.len && g_entry.data[g_entry.len - 1] == ' ') g_entry.data[--g_entry.len] = '\0';
+        while (g_entry.len && g_entry.data[g_entry.len - 1] == ' ')
+            g_entry.data[--g_entry.len] = '\0';
         g_continued = 1;
         wfs_buf_free(&all);
         return;

@@ -330,7 +330,8 @@ static int run_one(void *ud, const char *cmd, size_t line)
     if (s->interrupt) {
         rc->failed = 1;
         s->src_line = line;
-        cli_error(s, "interrupted: the rest of %s is not run", s->src_name ? s->src_name : "the script");
+        cli_error(s, "interrupted: the rest of %s is not run",
+                  s->src_name ? s->src_name : "the script");
         return 1;
     }
     return s->quit ? 1 : 0;

@@ -176,8 +176,8 @@ int wfs_file_write(const char *path, const void *data, size_t len, int replace, 
 static void put_field(wfs_outfile *f, const char *s, char delim)
 {
     size_t n = strlen(s);
-    int quote = n == 0 || strcmp(s, "NA") == 0 || s[0] == ' ' || s[0] == '\t' ||
-                s[n - 1] == ' ' || s[n - 1] == '\t';
+    int quote = n == 0 || strcmp(s, "NA") == 0 || s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' ||
+                s[n - 1] == '\t';
     for (size_t i = 0; i < n && !quote; i++)
         quote = s[i] == delim || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
     if (!quote) {
@@ -229,7 +229,8 @@ int wfs_csv_write(const char *path, const wfs_table *t, const wfs_csv_write_opti
     for (size_t i = 0; i < nr; i++) {
         if ((i & 0xffff) == 0 && i && wfs_interrupted(opt->control)) {
             wfs_outfile_discard(f);
-            return wfs_fail(err, WFS_EINTR, "writing %s interrupted; the file was not written", path);
+            return wfs_fail(err, WFS_EINTR, "writing %s interrupted; the file was not written",
+                            path);
         }
         for (size_t j = 0; j < nc; j++) {
             if (j) wfs_outfile_write(f, &delim, 1);
@@ -238,7 +239,9 @@ int wfs_csv_write(const char *path, const wfs_table *t, const wfs_csv_write_opti
                 continue;
             }
             switch (wfs_table_type(t, j)) {
-            case WFS_NUMERIC: put_number(f, wfs_table_numeric(t, j)[i]); break;
+            case WFS_NUMERIC:
+                put_number(f, wfs_table_numeric(t, j)[i]);
+                break;
             case WFS_CATEGORICAL: {
                 int32_t c = wfs_table_codes(t, j)[i];
                 if (c >= 0) put_field(f, wfs_table_level(t, j, (size_t)c), delim);

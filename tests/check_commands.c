@@ -28,7 +28,8 @@ START_TEST(every_command_has_help)
         const cli_command *c = &cli_commands[i];
         ck_assert_msg(nonempty(c->name), "command %zu has no name", i);
         for (const char *p = c->name; *p; p++)
-            ck_assert_msg(islower((unsigned char)*p), "%s: command names are lower-case words", c->name);
+            ck_assert_msg(islower((unsigned char)*p), "%s: command names are lower-case words",
+                          c->name);
         for (size_t k = 0; k < i; k++)
             ck_assert_msg(strcmp(cli_commands[k].name, c->name) != 0, "%s is in the table twice",
                           c->name);
@@ -85,8 +86,8 @@ START_TEST(every_example_parses)
         ck_assert_ptr_nonnull(cl.name);
         ck_assert_msg(cli_find_command(cl.name->text) == c, "the example of %s runs %s", c->name,
                       cl.name->text);
-        ck_assert_msg(cli_classify(&cl, c, msg, sizeof msg, &pos) == 0,
-                      "the example of %s: %s", c->name, msg);
+        ck_assert_msg(cli_classify(&cl, c, msg, sizeof msg, &pos) == 0, "the example of %s: %s",
+                      c->name, msg);
         cli_cmdline_free(&cl);
     }
 }
@@ -110,7 +111,8 @@ START_TEST(help_comes_from_the_table)
         for (const cli_option *o = c->options; o && o->name; o++) {
             char key[128];
             snprintf(key, sizeof key, "  %s", o->name);
-            ck_assert_msg(strstr(one, key) != NULL, "help %s does not explain %s", c->name, o->name);
+            ck_assert_msg(strstr(one, key) != NULL, "help %s does not explain %s", c->name,
+                          o->name);
         }
         free(one);
     }

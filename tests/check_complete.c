@@ -87,14 +87,14 @@ static char *joined(const cli_completion *c)
 #define EXPECT_HAS(line, item)                                                                     \
     do {                                                                                           \
         cli_completion c_ = comp(&S, line);                                                        \
-        ck_assert_msg(has(&c_, item), "%s: \"%s\" not among: %s", line, item, joined(&c_));      \
+        ck_assert_msg(has(&c_, item), "%s: \"%s\" not among: %s", line, item, joined(&c_));        \
         cli_completion_free(&c_);                                                                  \
     } while (0)
 
 #define EXPECT_NOT(line, item)                                                                     \
     do {                                                                                           \
         cli_completion c_ = comp(&S, line);                                                        \
-        ck_assert_msg(!has(&c_, item), "%s: \"%s\" should not be among: %s", line, item,         \
+        ck_assert_msg(!has(&c_, item), "%s: \"%s\" should not be among: %s", line, item,           \
                       joined(&c_));                                                                \
         cli_completion_free(&c_);                                                                  \
     } while (0)
@@ -250,7 +250,8 @@ END_TEST
 
 static void make_tree(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "%s/complete.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    snprintf(tmpdir, sizeof tmpdir, "%s/complete.XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     ck_assert_ptr_nonnull(mkdtemp(tmpdir));
     ck_assert_ptr_nonnull(getcwd(olddir, sizeof olddir));
     ck_assert_int_eq(chdir(tmpdir), 0);
