@@ -518,9 +518,10 @@ int cmd_set(session *s, const cmdline *cl)
         } else if (strcmp(key, "progress") == 0) {
             parse_onoff(v, &ns.progress);
         } else if (strcmp(key, "width") == 0) {
-            long w = strtol(v, &end, 10);
-            if (*end || w < 20 || w > 10000)
-                return cli_error(s, "width= takes a number of columns from 20 to 10000");
+            /* terminal: the shell's width (80 columns in scripts). */
+            long w = strcmp(v, "terminal") == 0 ? 0 : strtol(v, &end, 10);
+            if (w != 0 && (*end || w < 20 || w > 10000))
+                return cli_error(s, "width= takes terminal or a number of columns from 20 to 10000");
             ns.render.width = (size_t)w;
         }
     }
