@@ -421,8 +421,15 @@ int repl_run(session *s)
             free(g_line);
             break;
         }
-        lineno++;
-        take_line(s, hist, g_line, lineno);
+        /* A paste (readline's bracketed paste) can hold several lines. */
+        for (char *p = g_line;;) {
+            char *nl = strchr(p, '\n');
+            if (nl) *nl = '\0';
+            lineno++;
+            take_line(s, hist, p, lineno);
+            if (!nl || s->quit) break;
+            p = nl + 1;
+        }
         free(g_line);
         g_line = NULL;
         if (s->interrupt) {

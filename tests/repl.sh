@@ -155,6 +155,14 @@ type_text 'api99'
 key Enter
 wait_for 'api99  numeric' || fail "the continued command did not run"
 
+# A paste of several lines runs each command.
+clear_screen
+tm set-buffer "$(printf 'describe fpc\ndescribe \\\ncaseload')"
+tm paste-buffer -p -t w
+key Enter
+wait_for 'caseload  numeric' || fail "the last line of a paste did not run"
+screen | grep -q '^fpc  *numeric' || fail "the first line of a paste did not run"
+
 # Ctrl-C cancels the line being typed.
 clear_screen
 type_text 'describe role'
