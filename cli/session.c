@@ -230,32 +230,37 @@ long cli_need_var(session *s, const dataset *d, const token *tok)
     return -1;
 }
 
+/* A name that is not a variable of d but is near one: report it with the
+ * nearest names. */
+static int misspelt(session *s, const dataset *d, const token *t)
+{
+    if (t->kind != TK_NAME || wfs_table_find(d->table, t->text) >= 0) return 0;
+    for (size_t j = 0; j < wfs_table_ncols(d->table); j++)
+        if (wfs_edit_distance(t->text, wfs_table_name(d->table, j), 2) <= 2)
+            return cli_need_var(s, d, t) < 0;
+    return 0;
+}
+
 /* Variable names the command table says a command takes - its by list,
  * and options that name variables - are checked against the active
  * dataset before the command runs, so that a misspelt one gets the nearest
- * names. Options are only checked when a near name exists, and commands
+ * names. Only names near a variable are reported here (a command may look
+ * in another dataset; it reports other unknown names itself), and commands
  * that name other datasets (from DATASET) are left to check their own. */
 static int check_names(session *s, const cli_command *cmd, const cmdline *cl)
 {
     dataset *d = cli_current(s);
     if (!d || (cmd->synopsis && strstr(cmd->synopsis, "DATASET"))) return 0;
     for (size_t k = 0; k < cl->nby; k++)
-        if (cli_need_var(s, d, cl->by[k]) < 0) return 1;
+        if (misspelt(s, d, cl->by[k])) return 1;
     for (size_t k = 0; k < cl->nopts; k++) {
         const cmdopt *op = &cl->opts[k];
         const cli_option *o = NULL;
         for (const cli_option *q = cmd->options; q && q->name; q++)
             if (strcmp(q->name, op->key->text) == 0) o = q;
         if (!o || !cli_option_takes_vars(cmd, o)) continue;
-        for (size_t i = 0; i < op->nitems; i++) {
-            const token *t = op->items[i].a;
-            if (t->kind != TK_NAME || op->items[i].b || wfs_table_find(d->table, t->text) >= 0)
-                continue;
-            int near = 0;
-            for (size_t j = 0; j < wfs_table_ncols(d->table) && !near; j++)
-                near = wfs_edit_distance(t->text, wfs_table_name(d->table, j), 2) <= 2;
-            if (near && cli_need_var(s, d, t) < 0) return 1;
-        }
+        for (size_t i = 0; i < op->nitems; i++)
+            if (!op->items[i].b && misspelt(s, d, op->items[i].a)) return 1;
     }
     return 0;
 }
