@@ -814,7 +814,9 @@ static void complete_command(ctx *c, cands *out)
             if (strcmp(c->slots[k], kw) != 0 || is_upper_word(kw)) continue;
             const char *next = c->slots[k + 1];
             if (c->word == W_STRING) return;
-            if (strcmp(next, "DATASET") == 0)
+            /* `from A to B` names datasets (survey waves) whatever the
+             * placeholder. */
+            if (strcmp(next, "DATASET") == 0 || strcmp(kw, "from") == 0 || strcmp(kw, "to") == 0)
                 add_datasets(c, out);
             else if (is_upper_word(next) && strcmp(next, "NAME") != 0 && strcmp(next, "N") != 0)
                 add_vars(c, out, "");
