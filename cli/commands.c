@@ -74,6 +74,22 @@ static const cli_option opt_quantile[] = {
     {"df", OPT_VALUE, NULL, "design", "degrees of freedom of intervals: design, inf or N"},
     {NULL, 0, NULL, NULL, NULL}};
 
+static const cli_option opt_save[] = {
+    {"replace", OPT_FLAG, NULL, NULL, "overwrite an existing file"},
+    {"format", OPT_VALUE, "text|csv|markdown|json", "from the file name", "format of the file"},
+    {NULL, 0, NULL, NULL, NULL}};
+
+static const cli_option opt_export[] = {
+    {"replace", OPT_FLAG, NULL, NULL, "overwrite an existing file"},
+    {"weight", OPT_VALUE, NULL, "final_weight",
+     "name of the column that receives the current weights"},
+    {"delim", OPT_VALUE, NULL, "\",\"", "field delimiter: \",\", \";\", tab or \"|\""},
+    {NULL, 0, NULL, NULL, NULL}};
+
+static const cli_option opt_log[] = {
+    {"replace", OPT_FLAG, NULL, NULL, "overwrite an existing file"},
+    {NULL, 0, NULL, NULL, NULL}};
+
 const cli_command cli_commands[] = {
     {"load", "Data", cmd_load, "load \"file.csv\" [as NAME] [delim=,] [na=\"NA,.\"]",
      "read a CSV file into a dataset",
@@ -100,7 +116,7 @@ const cli_command cli_commands[] = {
      "list role caseload if caseload > 40 n=5", "head(subset(df, caseload > 40), 5)",
      "list role caseload if caseload > 40 in 1/5", opt_list, COMPLETE_VARS, 0},
     {"design", "Survey design", cmd_design,
-     "design [weight=W] [strata=S] [cluster=C1[,C2]] [fpc=F1[,F2]] [lonely=POLICY] | design srs",
+     "design [weight=W] [strata=S] [cluster=C1[,C2]] [fpc=F1[,F2]] [lonely=POLICY] [srs]",
      "declare the survey design, or show it",
      "Declares how the active dataset was sampled. PSUs are nested within strata and\n"
      "later-stage units within their PSU. An fpc above 1 is a population count, at most 1\n"
@@ -174,6 +190,37 @@ const cli_command cli_commands[] = {
      "run other scripts up to 16 deep.",
      "run \"datasets/personalisation-2009/design.wfs\"", "source(\"script.R\")",
      "do script.do", NULL, COMPLETE_FILES, 0},
+    {"save", "Session", cmd_save, "save \"out.csv|.md|.json|.txt\" [replace] [format=FORMAT]",
+     "write the last result to a file",
+     "Writes the result of the last command that printed one (an estimate, a table, a\n"
+     "listing) to a file in the format its name ends in: .csv, .md, .json (one JSON object,\n"
+     "as --format=json prints it) or .txt; format= overrides the name. Tables are written\n"
+     "at the width of set width= (80 columns unless set), not the terminal's. The file is\n"
+     "written under a temporary name and renamed into place, and an existing file is only\n"
+     "overwritten with replace.",
+     "save \"training-by-role.md\" replace", "write.csv(as.data.frame(est), \"out.csv\")",
+     "esttab using out.csv, replace", opt_save, COMPLETE_FILES, 0},
+    {"export", "Session", cmd_export, "export \"data.csv\" [replace] [weight=NAME] [delim=,]",
+     "write the active dataset to CSV with its current weights",
+     "Writes every row and variable of the active dataset as CSV with a header row, numbers\n"
+     "so that they read back exactly and missing values as empty fields. With a design, its\n"
+     "current weights (after any weighting) are written too, as the column final_weight or\n"
+     "the name weight= gives; a column of that name gets the weights in place of its values.\n"
+     "The file is written under a temporary name and renamed into place, and an existing\n"
+     "file is only overwritten with replace.",
+     "export \"weighted.csv\" weight=w_final",
+     "write.csv(cbind(df, w_final = weights(design)), \"weighted.csv\")",
+     "export delimited using weighted.csv, replace", opt_export, COMPLETE_FILES, 0},
+    {"log", "Session", cmd_log, "log [\"session.wfs\" [replace] | off]",
+     "keep a journal of the session that replays to the same results",
+     "Writes the session so far to a journal - every command, what it printed as #> lines,\n"
+     "the SHA-256 of each file loaded, the wfstat version - and adds every later command\n"
+     "until log off or the end of the session. The journal is a script: wfstat session.wfs\n"
+     "runs it again and prints exactly its #> lines. Commands that failed, and log, save,\n"
+     "export, run and quit themselves, are kept as comments; the commands a script ran are\n"
+     "recorded one by one. Without arguments shows the journal being kept.",
+     "log \"2024-training-needs.wfs\"", "sink(\"session.log\", split = TRUE)",
+     "log using session.smcl", opt_log, COMPLETE_FILES, 0},
     {"help", "Session", cmd_help, "help [COMMAND]", "list commands or explain one",
      "Without arguments lists the commands by topic; with a command name gives its\n"
      "synopsis, options with defaults, an example and the R and Stata equivalents.",
@@ -206,6 +253,69 @@ const char *cli_suggest_command(const char *name)
     return NULL;
 }
 
+/* Help topics that are not commands. */
+const char *const cli_help_topics[] = {"syntax", "shell", NULL};
+
+static const char help_syntax[] =
+    "The command language\n"
+    "\n"
+    "  One command per line; ';' separates commands, '#' starts a comment and a\n"
+    "  trailing '\\' continues a command on the next line. A command is its name,\n"
+    "  then positional words, then by and if clauses, then key=value options; bare\n"
+    "  words such as deff are flags:\n"
+    "\n"
+    "    mean caseload by role,region if grade >= 3 and team != \"Duty\" deff level=0.9\n"
+    "\n"
+    "  Names are letters, digits, '_' and '.' (api.stu); other names go in\n"
+    "  backticks (`pay band`). Strings are in double quotes. An if expression\n"
+    "  takes == != < <= > >=, and, or, not, parentheses, VAR in (\"a\",\"b\") and\n"
+    "  missing(VAR); a comparison with a missing value is false. by takes one or\n"
+    "  more variables separated by commas. Option values are lists separated by\n"
+    "  commas (p=0.1,0.5,0.9); margins are LEVEL:COUNT pairs (role=\"Team manager\":120).\n";
+
+static const char help_shell[] =
+    "The interactive shell\n"
+    "\n"
+    "  Tab          complete command names, variables of the active dataset (after\n"
+    "               the command, after by, inside if), levels of a variable after\n"
+    "               VAR == or inside VAR in (, option keys and their values (ci=),\n"
+    "               file names inside quotes, dataset names after use\n"
+    "  Tab Tab      list the candidates\n"
+    "  Up, Down     earlier commands, also from earlier sessions (~/.wfstat_history)\n"
+    "  Ctrl-R       search the history\n"
+    "  Ctrl-C       cancel the line being typed, or stop the command that is running\n"
+    "  Ctrl-D       leave (on an empty line), as quit does\n"
+    "\n"
+    "  The prompt names the active dataset: wfstat[survey]>. A line ending in '\\'\n"
+    "  or with a parenthesis still open continues on a ...> line. Errors print one\n"
+    "  line, with a caret under the offending word, and the session goes on. Tables\n"
+    "  fit the width of the terminal (set width=N fixes it). log \"session.wfs\"\n"
+    "  keeps a journal that replays to the same results; save writes the last\n"
+    "  result to a file. Line editing follows readline: ~/.inputrc sections\n"
+    "  headed $if wfstat apply to wfstat only. WFSTAT_HISTORY names another history\n"
+    "  file; WFSTAT_NO_HISTORY=1 keeps no history.\n";
+
+/* Append text wrapped to width columns, continuation lines indented. */
+static void wrap(wfs_buf *b, const char *text, size_t col, size_t indent, size_t width)
+{
+    const char *p = text;
+    while (*p) {
+        while (*p == ' ') p++;
+        size_t n = strcspn(p, " ");
+        if (col > indent && col + 1 + n > width) {
+            wfs_buf_putc(b, '\n');
+            wfs_buf_repeat(b, ' ', indent);
+            col = indent;
+        } else if (col > indent) {
+            wfs_buf_putc(b, ' ');
+            col++;
+        }
+        wfs_buf_add(b, p, n);
+        col += n;
+        p += n;
+    }
+}
+
 static void help_one(wfs_buf *b, const cli_command *c)
 {
     wfs_buf_printf(b, "%s\n\n  %s\n\n", c->synopsis, c->summary);
@@ -221,16 +331,30 @@ static void help_one(wfs_buf *b, const cli_command *c)
     }
     if (c->options && c->options[0].name) {
         wfs_buf_puts(b, "\nOptions:\n");
+        enum { HEAD = 22, WIDTH = 79 };
         for (const cli_option *o = c->options; o->name; o++) {
-            char head[96];
+            wfs_buf head = WFS_BUF_INIT;
             if (o->kind == OPT_FLAG)
-                snprintf(head, sizeof head, "%s", o->name);
+                wfs_buf_printf(&head, "%s", o->name);
+            else if (o->kind == OPT_FLAG_OR_VALUE && o->values)
+                wfs_buf_printf(&head, "%s, %s=%s", o->name, o->name, o->values);
             else if (o->values)
-                snprintf(head, sizeof head, "%s=%s", o->name, o->values);
+                wfs_buf_printf(&head, "%s=%s", o->name, o->values);
             else
-                snprintf(head, sizeof head, "%s=...", o->name);
-            wfs_buf_printf(b, "  %-28s %s", head, o->help);
-            if (o->def) wfs_buf_printf(b, " (default %s)", o->def);
+                wfs_buf_printf(&head, "%s=...", o->name);
+            wfs_buf_printf(b, "  %s", head.data ? head.data : "");
+            size_t col = 2 + head.len;
+            wfs_buf_free(&head);
+            if (col + 2 > HEAD) {
+                wfs_buf_putc(b, '\n');
+                col = 0;
+            }
+            wfs_buf_repeat(b, ' ', HEAD - col);
+            wfs_buf text = WFS_BUF_INIT;
+            wfs_buf_puts(&text, o->help);
+            if (o->def) wfs_buf_printf(&text, " (default: %s)", o->def);
+            wrap(b, text.data ? text.data : "", HEAD, HEAD, WIDTH);
+            wfs_buf_free(&text);
             wfs_buf_putc(b, '\n');
         }
     }
@@ -242,6 +366,8 @@ char *cli_help_text(const char *topic)
 {
     wfs_buf b = WFS_BUF_INIT;
     if (topic && *topic) {
+        if (strcmp(topic, "syntax") == 0) return wfs_strdup(help_syntax);
+        if (strcmp(topic, "shell") == 0) return wfs_strdup(help_shell);
         const cli_command *c = cli_find_command(topic);
         if (!c) return NULL;
         help_one(&b, c);
@@ -264,8 +390,10 @@ char *cli_help_text(const char *topic)
                 wfs_buf_printf(&b, "  %-12s %s\n", cli_commands[i].name, cli_commands[i].summary);
         wfs_buf_putc(&b, '\n');
     }
-    wfs_buf_puts(&b, "Type help COMMAND for its options and an example. Commands are separated by\n"
-                     "newlines or ';', # starts a comment, and a trailing \\ continues a line.\n");
+    wfs_buf_puts(&b,
+                 "Type help COMMAND for its options, an example and the R and Stata equivalents;\n"
+                 "help syntax for the command language; help shell for completion, history\n"
+                 "and the keys of the shell.\n");
     return wfs_buf_take(&b, NULL);
 }
 

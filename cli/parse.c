@@ -357,6 +357,25 @@ static int in_values(const char *values, const char *word)
     return 0;
 }
 
+/* The value of "a|b|c" nearest to a misspelt word, if any is close. */
+static int nearest_value(const char *values, const char *word, char *out, size_t sz)
+{
+    for (size_t cap = 1; cap <= 2; cap++) {
+        const char *p = values;
+        while (p && *p) {
+            const char *bar = strchr(p, '|');
+            size_t len = bar ? (size_t)(bar - p) : strlen(p);
+            if (len < sz) {
+                memcpy(out, p, len);
+                out[len] = '\0';
+                if (wfs_edit_distance(word, out, cap) <= cap) return 1;
+            }
+            p = bar ? bar + 1 : NULL;
+        }
+    }
+    return 0;
+}
+
 int cli_classify(cmdline *cl, const cli_command *cmd, char *msg, size_t msgsz, long *errpos)
 {
     /* Bare words that are declared flags. */
@@ -397,10 +416,16 @@ int cli_classify(cmdline *cl, const cli_command *cmd, char *msg, size_t msgsz, l
                 return perr(msg, msgsz, errpos, op->key->pos, "%s= takes one of %s", o->name,
                             o->values);
             const char *v = op->items[0].a->text;
-            if (!in_values(o->values, v))
+            if (!in_values(o->values, v)) {
+                char near[64];
+                if (nearest_value(o->values, v, near, sizeof near))
+                    return perr(msg, msgsz, errpos, op->items[0].a->pos,
+                                "%s=%s is not allowed (did you mean %s=%s?): %s= takes one of %s",
+                                o->name, v, o->name, near, o->name, o->values);
                 return perr(msg, msgsz, errpos, op->items[0].a->pos,
                             "%s=%s is not allowed: %s= takes one of %s", o->name, v, o->name,
                             o->values);
+            }
         }
     }
     return 0;

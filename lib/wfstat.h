@@ -170,6 +170,43 @@ int wfs_csv_read_buffer(wfs_table **out, const char *name, const char *data, siz
                         const wfs_csv_options *opt, wfs_error *err);
 
 /* ------------------------------------------------------------------ */
+/* Output files and CSV export                                         */
+/* ------------------------------------------------------------------ */
+
+/* An output file is written to a temporary name beside its target and
+ * moved into place by wfs_outfile_commit, so a failure never leaves half a
+ * file. An existing file is replaced only when replace is nonzero;
+ * otherwise open and commit fail with WFS_EEXIST. Write errors are kept
+ * and reported by commit (WFS_EIO). commit and discard free the handle;
+ * discard removes the temporary file and leaves the target as it was. */
+typedef struct wfs_outfile wfs_outfile;
+
+int wfs_outfile_open(wfs_outfile **out, const char *path, int replace, wfs_error *err);
+void wfs_outfile_write(wfs_outfile *f, const void *data, size_t len);
+int wfs_outfile_commit(wfs_outfile *f, wfs_error *err);
+void wfs_outfile_discard(wfs_outfile *f);
+
+/* Write len bytes to path in one step, as above. */
+int wfs_file_write(const char *path, const void *data, size_t len, int replace, wfs_error *err);
+
+typedef struct wfs_csv_write_options {
+    char delim;              /* field delimiter, ',' by default */
+    int replace;             /* overwrite an existing file */
+    const double *weights;   /* one per row: written as the column weight_name, or NULL */
+    const char *weight_name; /* "final_weight" when NULL; an existing column of that
+                                name gets the weights instead of its own values */
+    const wfs_control *control;
+} wfs_csv_write_options;
+
+#define WFS_CSV_WRITE_OPTIONS_INIT {',', 0, NULL, NULL, NULL}
+
+/* Write table t as CSV with a header row: numbers so they read back
+ * exactly, missing values as empty fields, labels quoted only where they
+ * must be. Errors: WFS_EEXIST, WFS_EIO, WFS_EINVAL, WFS_EINTR, WFS_ENOMEM. */
+int wfs_csv_write(const char *path, const wfs_table *t, const wfs_csv_write_options *opt,
+                  wfs_error *err);
+
+/* ------------------------------------------------------------------ */
 /* Filter expressions (if EXPR)                                        */
 /* ------------------------------------------------------------------ */
 
