@@ -239,6 +239,8 @@ int cmd_total(session *s, const cmdline *cl);
 int cmd_prop(session *s, const cmdline *cl);
 int cmd_ratio(session *s, const cmdline *cl);
 int cmd_quantile(session *s, const cmdline *cl);
+int cmd_tab(session *s, const cmdline *cl);
+extern const cli_option cli_tab_options[];
 
 /* ------------------------------------------------------------------ */
 /* REPL (repl.c)                                                       */
