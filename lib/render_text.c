@@ -762,6 +762,54 @@ static void crosstab_layer(wfs_buf *b, const wfs_result *r, const wfs_estimate *
         wfs_tt_row(t, cells);
     }
     wfs_tt_render(t, b, opt->width, markdown);
+    wfs_tt_free(t);
+    t = NULL;
+
+    /* Design effects of the percentages, when asked for (deff). */
+    int any_deff = 0;
+    for (size_t i = 0; i <= R; i++)
+        for (size_t c = 0; c <= C; c++) {
+            size_t pp = wfs_tab_prop_at(sh, i, c);
+            if (pp != SIZE_MAX && !isnan(E[pp].deff)) any_deff = 1;
+            if (!C) break;
+        }
+    if (!any_deff) goto out;
+    wfs_buf_puts(b, "\n");
+    if (C)
+        wfs_buf_printf(b, "%s by %s: design effects of the percentages", rowvar, colvar);
+    else
+        wfs_buf_printf(b, "%s: design effects of the percentages", rowvar);
+    wfs_buf_puts(b, markdown ? "\n\n" : "\n");
+    t = wfs_tt_new(nc2);
+    if (!t) {
+        b->failed = 1;
+        goto out;
+    }
+    c0 = 0;
+    wfs_tt_header(t, c0++, rowvar, WFS_TT_LEFT);
+    for (size_t c = 0; c < C; c++) wfs_tt_header(t, c0++, cols->list[c], WFS_TT_RIGHT);
+    wfs_tt_header(t, c0++, C ? "Total" : "deff", WFS_TT_RIGHT);
+    for (size_t i = 0; i <= R; i++) {
+        int any = 0;
+        memset(cells, 0, ncols * sizeof *cells);
+        size_t k = 0;
+        cells[k++] = i < R ? rows->list[i] : "Total";
+        for (size_t c = 0; c <= C; c++, k++) {
+            size_t pp = wfs_tab_prop_at(sh, i, c);
+            if (!C && i == R) pp = SIZE_MAX;
+            top[k][0] = '\0';
+            if (pp != SIZE_MAX && !hidden_est(&E[pp]) && !isnan(E[pp].deff)) {
+                snprintf(top[k], XT, "%.2f", E[pp].deff);
+                any = 1;
+            }
+            cells[k] = top[k];
+            if (!C) break;
+        }
+        if (i == R && !any) break;
+        if (i == R) wfs_tt_rule(t);
+        wfs_tt_row(t, cells);
+    }
+    wfs_tt_render(t, b, opt->width, markdown);
 out:
     wfs_tt_free(t);
     free(top);
