@@ -201,6 +201,29 @@ int wfs_suppress_table(unsigned *flags, const double *n, const uint8_t *known, s
     return 0;
 }
 
+/* Width of the 95% Korn-Graubard interval (svyciprop(method = "beta")),
+ * or NaN when it cannot be computed. GSL's beta quantile returns NaN when
+ * a shape parameter is tiny and does not return at all for some shapes in
+ * the millions, so it is asked only where it works: a lower bound is 0
+ * when the event count n_eff p is below 1e-3 (the 2.5% point of such a
+ * beta is below 1e-300), and above an adjusted effective size of 1e4 the
+ * interval is narrower than 0.05 (the beta's SD is at most 0.5 / 100, and
+ * the interval spans about four of them), which is all the standard needs
+ * to know. */
+static double kg_width(double p, double se, double nrows, double df)
+{
+    if (!(nrows > 1) || !(df > 0)) return NAN;
+    double neff = p * (1 - p) / (se * se);
+    double ratio = gsl_cdf_tdist_Pinv(0.025, nrows - 1) /
+                   (isinf(df) ? gsl_cdf_ugaussian_Pinv(0.025) : gsl_cdf_tdist_Pinv(0.025, df));
+    neff *= ratio * ratio;
+    if (!(neff < 1e4)) return isnan(neff) ? NAN : 0.05;
+    double a = neff * p, b = neff * (1 - p);
+    double lo = a < 1e-3 ? 0 : gsl_cdf_beta_Pinv(0.025, a, b + 1);
+    double hi = b < 1e-3 ? 1 : gsl_cdf_beta_Pinv(0.975, a + 1, b);
+    return hi - lo;
+}
+
 /* NCHS Data Presentation Standards for Proportions (Parker et al. 2017):
  * the Korn-Graubard interval of svyciprop(method = "beta") at 95%, the
  * effective sample size capped at the sample size, and the decision tree
@@ -219,9 +242,7 @@ unsigned wfs_nchs_prop_flags(double p, double se, double n, double nrows, double
     } else {
         neff = p * (1 - p) / (se * se);
         if (neff > n) neff = n;
-        double lo, hi;
-        wfs_prop_ci(&lo, &hi, WFS_CI_BETA, p, se, df, 0.95, nrows, n, df);
-        width = hi - lo;
+        width = kg_width(p, se, nrows, df);
     }
     if (!(neff >= 30)) {
         f |= WFS_FLAG_SMALL_N | WFS_FLAG_UNRELIABLE;

@@ -351,6 +351,21 @@ START_TEST(test_nchs)
 }
 END_TEST
 
+/* GSL's beta quantile returns NaN for a tiny shape and never returns for
+ * some shapes in the millions: the standard must still decide, at once. */
+START_TEST(test_nchs_extreme_effective_sizes)
+{
+    /* Effective n in the millions (a = b = 1.4e6): reliable. */
+    ck_assert_uint_eq(wfs_nchs_prop_flags(0.5, 0.0003, 5e6, 5e6, 1980), 0);
+    /* Where GSL gives NaN (n_eff about 1e5). */
+    ck_assert_uint_eq(wfs_nchs_prop_flags(0.124, 0.001, 3e5, 3e5, 1980), 0);
+    /* A tiny event count: the lower bound is 0, the interval is judged. */
+    double p = 1e-5, se = sqrt(p * (1 - p) / 40);
+    ck_assert_uint_eq(wfs_nchs_prop_flags(p, se, 1000, 1000, 100),
+                      WFS_FLAG_UNRELIABLE | WFS_FLAG_WIDE_CI);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* tab on tables known by hand                                         */
 /* ------------------------------------------------------------------ */
@@ -674,6 +689,7 @@ static Suite *crosstab_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("reliability");
     tcase_add_test(tc, test_nchs);
+    tcase_add_test(tc, test_nchs_extreme_effective_sizes);
     suite_add_tcase(s, tc);
     tc = tcase_create("tab");
     tcase_add_test(tc, test_tab_by_hand);
