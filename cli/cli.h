@@ -301,6 +301,8 @@ void cli_completion_free(cli_completion *c);
 /* Whether a completed item is followed by a space (not after "key=", a
  * directory or "missing("). */
 int cli_completion_wants_space(const char *item);
+int cmd_tab(session *s, const cmdline *cl);
+extern const cli_option cli_tab_options[];
 
 /* ------------------------------------------------------------------ */
 /* REPL (repl.c)                                                       */

@@ -177,6 +177,24 @@ const cli_command cli_commands[] = {
      "\"46% (95% CI 39-53%)\". {KEY@VALUE} picks the row whose domain is VALUE.",
      "say \"{Not met} of staff said their training needs had not been met.\"",
      "sprintf(\"%.0f%%\", 100 * coef(p))", "display %4.0f 100*r(mean)", NULL, COMPLETE_NONE, 0},
+    {"tab", "Estimates", cmd_tab,
+     "tab ROW [by COL[,LAYER...]] [if EXPR] [pct=col|row|cell] [test=f|chisq|wald|adjwald|all|none] "
+     "[ci=] [deff] [level=] [df=]",
+     "weighted tables with percentages, intervals and tests of independence",
+     "A one-way table of ROW, or ROW by COL (one table per level of any LAYER\n"
+     "variables): every cell's weighted count with its standard error, the percentage (of\n"
+     "the column by default; pct=row or pct=cell) with standard error and interval (logit\n"
+     "unless ci= says otherwise), design effects with deff, the unweighted counts, and the\n"
+     "margins. Rows missing either variable are left out. The tests of independence are\n"
+     "those of R's svychisq: the Rao-Scott F (test=f, the default), the first-order\n"
+     "corrected chi-square (chisq: Pearson's X2 with the corrected p), Wald and adjusted\n"
+     "Wald. Percentages failing the NCHS presentation standard (effective n below 30, too\n"
+     "wide a Korn-Graubard interval) are marked *, those on fewer than 8 degrees of freedom\n"
+     "+. With set suppress=N, cells and totals of fewer than N respondents are hidden [x],\n"
+     "and further cells [c] so that no hidden value can be worked out from the totals.",
+     "tab training_met by role pct=row test=all",
+     "svyby(~training_met, ~role, d, svymean); svychisq(~training_met + role, d)",
+     "svy: tabulate training_met role, column se ci", cli_tab_options, COMPLETE_VARS, 0},
     {"set", "Session", cmd_set, "set [KEY=VALUE ...]", "change or show session settings",
      "Without arguments prints the settings. Keys: format, digits, show, level, ci, df,\n"
      "lonely, suppress, explain, width, progress, timing. With timing=on every command\n"

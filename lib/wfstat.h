@@ -515,6 +515,101 @@ int wfs_quantile(wfs_result **out, const wfs_design *d, const char *const *vars,
  * to a result (design, variance method, lonely-PSU policy). */
 int wfs_result_add_design_footers(wfs_result *r, const wfs_design *d, wfs_error *err);
 
+/* ---- Cross-tabulations and publishable tables (crosstab.c, publish.c) ---- */
+
+/* What the percentages of a two-way table are: the proportion of each row
+ * level within each column (col, the default), of each column level within
+ * each row (row), or of each cell in the whole table (cell). */
+typedef enum wfs_pct { WFS_PCT_COL = 0, WFS_PCT_ROW, WFS_PCT_CELL } wfs_pct;
+
+/* The tests of independence of R's svychisq, as bits. */
+enum {
+    WFS_TEST_F = 1u << 0,       /* Rao-Scott second order, "rao-scott-f" */
+    WFS_TEST_CHISQ = 1u << 1,   /* Rao-Scott first order, "rao-scott-chisq" */
+    WFS_TEST_WALD = 1u << 2,    /* Wald F, "wald" */
+    WFS_TEST_ADJWALD = 1u << 3, /* adjusted Wald F, "adjusted-wald" */
+    WFS_TEST_ALL = 0xfu
+};
+
+/* Options of wfs_tab beyond the estimators' (wfs_est_options). tests: a
+ * set of WFS_TEST_ bits (0 for none; ignored for one-way tables).
+ * suppress: hide every cell and margin whose unweighted count is below
+ * this (0 = off), with complementary suppression; see wfs_suppress_table. */
+typedef struct wfs_tab_options {
+    wfs_pct pct;
+    unsigned tests;
+    double suppress;
+} wfs_tab_options;
+
+#define WFS_TAB_OPTIONS_INIT {WFS_PCT_COL, WFS_TEST_F, 0}
+
+/* A weighted table of row against opt->by[0] (one-way when opt->nby is 0),
+ * one table per combination of the levels of opt->by[1..] (the layers),
+ * restricted to opt->filter. Rows missing either variable are left out of
+ * the table (and counted in a note); the domains keep the full design.
+ *
+ * The result (command "tab", layout WFS_LAYOUT_CROSSTAB) holds for every
+ * layer, in this order:
+ *   - weighted counts ("count") of every cell, column by column: variable
+ *     ROW, level r, domain {COL: c} (pct=cell: level "r|c", domain {});
+ *   - the margins: counts of every row level (variable ROW, domain {}),
+ *     every column level (variable COL, domain {}) and the total (variable
+ *     ROW, level NULL);
+ *   - the percentages ("prop") of every cell: pct=col as the counts; pct=row
+ *     row by row with variable COL, level c, domain {ROW: r}; pct=cell as
+ *     the counts;
+ *   - the percentages of the margins: of the row levels (pct=col, cell) and
+ *     of the column levels (pct=row, cell), with domain {}.
+ * A layered table adds the layer variables to every domain. A one-way table
+ * has the counts of every level, the total, then the proportions. Counts
+ * carry the unweighted count of their cell in n; proportions the unweighted
+ * base of their domain. Estimates follow R: counts as svyby(svytotal),
+ * percentages as svyby(svymean) / svyciprop in each domain, tests as
+ * svychisq on each layer. Fields "row", "column", "pct", "rows" and
+ * "columns" (the levels in order) and, with layers, "layer_variables" and
+ * "layers" describe the table; every layer has the requested tests in the
+ * order F, Chisq, Wald, adjusted Wald (null, with a note, where a test is
+ * not defined). Proportions carry the NCHS reliability flags
+ * (wfs_nchs_prop_flags); suppressed entries have every number but df
+ * hidden. Errors as the estimators, plus WFS_ELIMIT for too many levels. */
+int wfs_tab(wfs_result **out, const wfs_design *d, const char *row, const wfs_est_options *opt,
+            const wfs_tab_options *topt, wfs_error *err);
+
+/* Name of a percentage base ("col", "row", "cell") and the reverse (-1 if
+ * unknown; "column" is accepted). */
+const char *wfs_pct_name(wfs_pct p);
+int wfs_pct_parse(const char *name);
+
+/* Cell suppression of a table with margins, so that no hidden entry can be
+ * derived exactly from the shown ones through the table's additivity.
+ *
+ * A two-way table (nc >= 1) is an (nr + 1) x (nc + 1) row-major grid: the
+ * interior nr x nc cells, column nc holding the row totals, row nr the
+ * column totals and [nr][nc] the grand total. nc == 0 means a one-way
+ * table: nr cells then the total (nr + 1 entries). n holds the unweighted
+ * count of every entry; known (may be NULL) marks entries whose value is
+ * public whatever is hidden (the 100% totals of a percentage table).
+ * Entries with n < threshold get WFS_FLAG_SUPPRESSED in flags (which the
+ * caller zeroes or presets: preset suppression bits are kept); then the
+ * cheapest further entries (smallest n, interior before margins) get
+ * WFS_FLAG_SUPPRESSED_COMP until every hidden entry that is not known lies
+ * on a cycle of hidden entries (two-way) or shares its line with another
+ * hidden entry (one-way), first with the known entries fixed and then
+ * with every entry. Errors: WFS_EINVAL, WFS_ENOMEM. */
+int wfs_suppress_table(unsigned *flags, const double *n, const uint8_t *known, size_t nr,
+                       size_t nc, double threshold, wfs_error *err);
+
+/* Reliability flags of a proportion under the NCHS Data Presentation
+ * Standards for Proportions (Parker et al. 2017, Vital Health Stat 2(175)):
+ * WFS_FLAG_SMALL_N when the effective sample size p(1-p)/se^2 (at most n;
+ * n itself at p = 0 or 1) is below 30; WFS_FLAG_WIDE_CI when the 95%
+ * Korn-Graubard interval is at least 0.30 wide, or wider than 0.05 and
+ * more than 130% of p; WFS_FLAG_UNRELIABLE with either; WFS_FLAG_SMALL_DF
+ * when df < 8. n: the unweighted base (rows with nonzero weight); nrows:
+ * the rows of the domain (R's nrow, for the interval); df: the domain's
+ * design degrees of freedom. */
+unsigned wfs_nchs_prop_flags(double p, double se, double n, double nrows, double df);
+
 /* ------------------------------------------------------------------ */
 /* Rendering                                                           */
 /* ------------------------------------------------------------------ */
