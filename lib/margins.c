@@ -490,8 +490,14 @@ int wfs_wbound_init(wbound *b, const wfs_design *d, const wfs_margin *g, const d
                     where(loc, sizeof loc, g, c);
                     wfs_buf list = WFS_BUF_INIT;
                     const char *near = NULL;
-                    for (size_t j = 0; j < nlev[k] && !near; j++)
-                        if (wfs_edit_distance(lab, levels[k][j], 2) <= 2) near = levels[k][j];
+                    size_t best = 3;
+                    for (size_t j = 0; j < nlev[k]; j++) {
+                        size_t e = wfs_edit_distance(lab, levels[k][j], 2);
+                        if (e < best) {
+                            best = e;
+                            near = levels[k][j];
+                        }
+                    }
                     wfs_buf_name_list(&list, (const char *const *)levels[k], nlev[k], 8);
                     if (near)
                         rc = wfs_fail(err, WFS_ENOTFOUND,
