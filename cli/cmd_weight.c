@@ -107,6 +107,11 @@ static int build_margins(session *s, const cmdline *cl, const char *const *keys,
             if (!numeric || parse_number(o->items[0].a, &x)) {
                 s->errpos = (long)o->items[0].a->pos;
                 wfs_margins_free(m);
+                if (!numeric && o->items[0].a->kind == TK_NUMBER)
+                    return cli_error(s,
+                                     "%s=%s is a numeric total, but %s takes totals by level "
+                                     "(%s=LEVEL:TOTAL,...); calibrate takes numeric totals",
+                                     var, o->items[0].a->text, cl->name->text, var);
                 if (numeric)
                     return cli_error(s,
                                      "%s= takes LEVEL:TOTAL pairs or, for a numeric variable, one "

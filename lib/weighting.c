@@ -1231,14 +1231,21 @@ int wfs_trim_run(wfs_design **out, wfs_result **report, const wfs_design *d,
                         "bound");
     if (!(lo < hi))
         return wfs_fail(err, WFS_EINVAL, "trim needs lower < upper (got %g and %g)", lo, hi);
+    char range[80];
+    if (!(bounds & WFS_BOUND_LOWER))
+        snprintf(range, sizeof range, "at most %g", hi);
+    else if (!(bounds & WFS_BOUND_UPPER))
+        snprintf(range, sizeof range, "at least %g", lo);
+    else
+        snprintf(range, sizeof range, "[%g, %g]", lo, hi);
     size_t n = d->n, ns = 0;
     for (size_t i = 0; i < n; i++) ns += d->w[i] != 0;
     double S = d->sumw;
     if (S > (double)ns * hi * (1 + 1e-12) || S < (double)ns * lo * (1 - 1e-12))
         return wfs_fail(err, WFS_EINVAL,
-                        "the weights cannot be trimmed to [%g, %g]: the %zu sampled weights sum "
-                        "to %.10g, so their mean %.6g lies outside the bounds",
-                        lo, hi, ns, S, S / (double)ns);
+                        "the weights cannot be trimmed to %s: the %zu sampled weights sum to "
+                        "%.10g, so their mean %.6g lies outside the bounds",
+                        range, ns, S, S / (double)ns);
     double *w = wfs_mallocarray(n ? n : 1, sizeof *w), *wt = wfs_mallocarray(n ? n : 1, sizeof *wt);
     if (!w || !wt) {
         free(w);
@@ -1251,13 +1258,13 @@ int wfs_trim_run(wfs_design **out, wfs_result **report, const wfs_design *d,
     wfs_design *nd = NULL;
     wreport rep = {NULL, -1};
     size_t rounds = 0, trimmed = 0, iters = 0, maxit = default_maxit(opt, 1000);
-    double eps = default_eps(opt), misfit = NAN, excess = 0;
+    double eps = default_eps(opt), misfit = NAN, excess = 0, stall = INFINITY;
     int converged = 1;
     char what[200];
     if (!last) {
         trimmed = trim_weights(w, n, lo, hi);
         rounds = 1;
-        snprintf(what, sizeof what, "trimmed to [%g, %g]", lo, hi);
+        snprintf(what, sizeof what, "trimmed to %s", range);
     } else {
         /* Alternate trimming and re-weighting until both hold. */
         converged = 0;
@@ -1277,16 +1284,23 @@ int wfs_trim_run(wfs_design **out, wfs_result **report, const wfs_design *d,
                 converged = 1;
                 break;
             }
+            /* When the margins cannot be met within the bounds the excess
+             * settles at a positive value: stop once it stalls. */
+            if (rounds % 50 == 0) {
+                if (excess > 0.99 * stall) break;
+                stall = excess;
+            }
         }
         if (!rc && !converged)
             rc = wfs_fail(err, WFS_ECONVERGE,
-                          "trimming to [%g, %g] and re-weighting (%s) did not converge in %zu "
-                          "rounds: a weight is still %.3g%% beyond the bounds. The bounds may be "
-                          "too tight for the margins; widen them or raise maxit=",
-                          lo, hi, last->what, maxit, 100 * excess);
+                          "trimming to %s and re-weighting (%s) did not converge in %zu "
+                          "rounds: a weight is still %.3g%% beyond the bounds. The bounds are "
+                          "probably too tight for the margins; widen them%s",
+                          range, last->what, rounds > maxit ? maxit : rounds, 100 * excess,
+                          rounds > maxit ? " or raise maxit=" : "");
         if (rounds > maxit) rounds = maxit;
-        snprintf(what, sizeof what, "trimmed to [%g, %g] (%zu round%s of trimming and %s)", lo, hi,
-                 rounds, rounds == 1 ? "" : "s",
+        snprintf(what, sizeof what, "trimmed to %s (%zu round%s of trimming and %s)", range, rounds,
+                 rounds == 1 ? "" : "s",
                  last->kind == STEP_RAKE   ? "raking"
                  : last->kind == STEP_GREG ? "calibration"
                                            : "post-stratification");
