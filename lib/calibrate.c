@@ -106,9 +106,9 @@ static double cal_dF(wfs_calfun f, double u, double L, double U)
 
 void wfs_cal_model_free(cal_model *M)
 {
-    for (size_t f = 0; f < M->nfac && M->fcol; f++) free(M->fcol[f]);
+    for (size_t f = 0; f < M->nfac && M->fcol; f++) wfs_ishared_unref(M->fcol[f]);
     free(M->fcol);
-    for (size_t k = 0; k < M->nnum && M->num; k++) free(M->num[k]);
+    for (size_t k = 0; k < M->nnum && M->num; k++) wfs_dshared_unref(M->num[k]);
     free(M->num);
     free(M->numcol);
     memset(M, 0, sizeof *M);
@@ -230,29 +230,35 @@ int wfs_greg_resid(const cal_step *s, double *X, size_t B, wfs_error *err)
     const cal_model *M = &s->model;
     size_t p = M->p, n = s->n, nz = M->nfac + M->nnum;
     const double *ow = s->oldw->w;
-    wfs_ksum *ks = wfs_callocarray(p * B, sizeof *ks);
+    double *comp = wfs_mallocarray(p * B, sizeof *comp);
     double *beta = wfs_mallocarray(p * B, sizeof *beta);
     double *g = wfs_mallocarray(n ? n : 1, sizeof *g);
     size_t *col = wfs_mallocarray(nz ? nz : 1, sizeof *col);
     double *val = wfs_mallocarray(nz ? nz : 1, sizeof *val);
     int rc = 0;
-    if (!ks || !beta || !g || !col || !val) {
+    if (!comp || !beta || !g || !col || !val) {
         rc = wfs_nomem(err);
         goto out;
     }
     for (size_t i = 0; i < n; i++) g[i] = ow[i] != 0 ? wfs_greg_g(s, i) : 0;
     for (int pass = 0; pass < 2; pass++) {
-        memset(ks, 0, p * B * sizeof *ks);
+        memset(beta, 0, p * B * sizeof *beta);
+        memset(comp, 0, p * B * sizeof *comp);
         for (size_t i = 0; i < n; i++) {
             if (ow[i] == 0 || g[i] == 0) continue;
+            const double *x = X + i * B;
+            int any = 0;
+            for (size_t k = 0; k < B; k++) any |= x[k] != 0;
+            if (!any) continue;
             size_t q = row_entries(M, i, col, val);
+            double inv = 1 / g[i];
             for (size_t k = 0; k < B; k++) {
-                double z = X[i * B + k] / g[i];
-                if (z == 0) continue;
-                for (size_t a = 0; a < q; a++) wfs_ksum_add(&ks[col[a] * B + k], val[a] * z);
+                double z = x[k] * inv;
+                for (size_t a = 0; a < q; a++)
+                    wfs_nadd(&beta[col[a] * B + k], &comp[col[a] * B + k], val[a] * z);
             }
         }
-        for (size_t j = 0; j < p * B; j++) beta[j] = wfs_ksum_value(&ks[j]);
+        for (size_t j = 0; j < p * B; j++) beta[j] += comp[j];
         gram_solve(beta, B, s->G, s->D, p);
         for (size_t i = 0; i < n; i++) {
             if (ow[i] == 0 || g[i] == 0) continue;
@@ -266,7 +272,7 @@ int wfs_greg_resid(const cal_step *s, double *X, size_t B, wfs_error *err)
         }
     }
 out:
-    free(ks);
+    free(comp);
     free(beta);
     free(g);
     free(col);
@@ -471,7 +477,7 @@ static int calibrate_init_w(wfs_calibration **out, const wfs_design *d, const do
     for (size_t k = 0; k < c->nb; k++) {
         wbound *b = &c->b[k];
         int32_t *colof = wfs_mallocarray(b->ncells, sizeof *colof);
-        if (!colof || !(M->fcol[k] = wfs_mallocarray(n ? n : 1, sizeof *M->fcol[k]))) {
+        if (!colof || !(M->fcol[k] = wfs_ishared_new(n))) {
             free(colof);
             goto nomem;
         }
@@ -486,7 +492,7 @@ static int calibrate_init_w(wfs_calibration **out, const wfs_design *d, const do
         free(colof);
     }
     if (intercept) {
-        if (!(M->fcol[c->nb] = wfs_mallocarray(n ? n : 1, sizeof *M->fcol[c->nb]))) goto nomem;
+        if (!(M->fcol[c->nb] = wfs_ishared_new(n))) goto nomem;
         for (size_t i = 0; i < n; i++) M->fcol[c->nb][i] = w[i] != 0 ? (int32_t)j : -1;
         c->target[j++] = o.population;
     }
@@ -508,7 +514,7 @@ static int calibrate_init_w(wfs_calibration **out, const wfs_design *d, const do
             goto fail;
         }
         const double *x = wfs_table_numeric(d->t, (size_t)col);
-        if (!(M->num[q] = wfs_mallocarray(n ? n : 1, sizeof *M->num[q]))) goto nomem;
+        if (!(M->num[q] = wfs_dshared_new(n))) goto nomem;
         M->nnum = q + 1;
         for (size_t i = 0; i < n; i++) {
             if (w[i] != 0 && isnan(x[i])) {
@@ -764,8 +770,6 @@ static int calibrate_make_step(cal_step **out, double *neww, const wfs_calibrati
     s->opt = c->opt;
     s->opt.dataset = NULL;
     s->opt.control = NULL;
-    /* The model moves to the step; the calibration object keeps a copy of
-     * what it still needs (nothing: it is finished). */
     cal_model *M = &s->model;
     const cal_model *src = &c->M;
     M->n = src->n;
@@ -775,17 +779,14 @@ static int calibrate_make_step(cal_step **out, double *neww, const wfs_calibrati
     M->numcol = wfs_mallocarray(src->nnum ? src->nnum : 1, sizeof *M->numcol);
     s->eta = wfs_mallocarray(src->p, sizeof *s->eta);
     if (!M->fcol || !M->num || !M->numcol || !s->eta) goto nomem;
-    for (size_t f = 0; f < src->nfac; f++) {
-        if (!(M->fcol[f] = wfs_mallocarray(n ? n : 1, sizeof *M->fcol[f]))) goto nomem;
-        M->nfac = f + 1;
-        memcpy(M->fcol[f], src->fcol[f], n * sizeof *M->fcol[f]);
-    }
+    /* The model's row arrays are shared with the step. */
+    for (size_t f = 0; f < src->nfac; f++) M->fcol[f] = wfs_ishared_ref(src->fcol[f]);
+    M->nfac = src->nfac;
     for (size_t k = 0; k < src->nnum; k++) {
-        if (!(M->num[k] = wfs_mallocarray(n ? n : 1, sizeof *M->num[k]))) goto nomem;
-        M->nnum = k + 1;
-        memcpy(M->num[k], src->num[k], n * sizeof *M->num[k]);
+        M->num[k] = wfs_dshared_ref(src->num[k]);
         M->numcol[k] = src->numcol[k];
     }
+    M->nnum = src->nnum;
     memcpy(s->eta, c->eta, src->p * sizeof *s->eta);
     /* The projection for the variance: X' W0 X with the old weights. */
     if (gram_factor(&s->G, &s->D, M, c->w0, err)) {
@@ -822,13 +823,21 @@ int wfs_calibrate_finish(wfs_design **out, wfs_result **report, const wfs_calibr
     if (!c->converged) return calibrate_nonconverged(c, err);
     const wfs_design *d = c->d;
     size_t n = d->n;
-    double *w = wfs_mallocarray(n ? n : 1, sizeof *w);
-    if (!w) return wfs_nomem(err);
     cal_step *s = NULL;
     wfs_design *nd = NULL;
     wreport rep = {NULL, -1};
-    int rc = calibrate_make_step(&s, w, c, err);
-    if (!rc) rc = wfs_weighted_design(&nd, d, w, s, 0, s->what, err);
+    /* The calibrated weights go straight into the new design. */
+    int rc = wfs_weighted_copy(&nd, d, err);
+    if (rc) return rc;
+    if ((rc = calibrate_make_step(&s, nd->w, c, err))) {
+        wfs_design_free(nd);
+        return rc;
+    }
+    if ((rc = wfs_weighted_finish(nd, d, s, 0, s->what, err))) {
+        wfs_step_unref(s);
+        return rc;
+    }
+    const double *w = nd->w;
     double misfit = 0;
     if (!rc && report) {
         char method[96];
@@ -918,7 +927,6 @@ int wfs_calibrate_finish(wfs_design **out, wfs_result **report, const wfs_calibr
     wfs_step_unref(s);
     wfs_design_free(nd);
     wfs_wreport_free(&rep);
-    free(w);
     return rc;
 }
 

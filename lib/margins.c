@@ -385,7 +385,7 @@ int wfs_margins_read_csv(wfs_margins *m, const char *path, const char *const *va
 
 void wfs_wbound_free(wbound *b)
 {
-    free(b->cell);
+    wfs_ishared_unref(b->cell);
     free(b->target);
     free(b->nrows);
     memset(b, 0, sizeof *b);
@@ -436,7 +436,8 @@ int wfs_wbound_init(wbound *b, const wfs_design *d, const wfs_margin *g, const d
     b->mg = g;
     const wfs_table *t = d->t;
     size_t n = d->n, nv = g->nvars;
-    int32_t *codes[8] = {0};
+    const int32_t *codes[8] = {0};
+    int32_t *own[8] = {0};
     char **levels[8] = {0};
     size_t nlev[8] = {0};
     uint64_t stride[8], range = 1;
@@ -455,12 +456,27 @@ int wfs_wbound_init(wbound *b, const wfs_design *d, const wfs_margin *g, const d
                           g->vars[k]);
             break;
         }
-        if (!(codes[k] = wfs_mallocarray(n ? n : 1, sizeof *codes[k]))) {
-            rc = wfs_nomem(err);
-            break;
+        if (wfs_table_type(t, (size_t)col) == WFS_CATEGORICAL) {
+            /* The table's own codes; only the labels are copied. */
+            codes[k] = wfs_table_codes(t, (size_t)col);
+            nlev[k] = wfs_table_nlevels(t, (size_t)col);
+            if (!(levels[k] = wfs_callocarray(nlev[k] ? nlev[k] : 1, sizeof *levels[k]))) {
+                rc = wfs_nomem(err);
+                break;
+            }
+            for (size_t j = 0; j < nlev[k] && !rc; j++)
+                if (!(levels[k][j] = wfs_strdup(wfs_table_level(t, (size_t)col, j))))
+                    rc = wfs_nomem(err);
+            if (rc) break;
+        } else {
+            if (!(own[k] = wfs_mallocarray(n ? n : 1, sizeof *own[k]))) {
+                rc = wfs_nomem(err);
+                break;
+            }
+            codes[k] = own[k];
+            if ((rc = wfs_table_group_codes(own[k], &levels[k], &nlev[k], t, (size_t)col, err)))
+                break;
         }
-        if ((rc = wfs_table_group_codes(codes[k], &levels[k], &nlev[k], t, (size_t)col, err)))
-            break;
         stride[k] = range;
         range *= nlev[k] ? nlev[k] : 1;
         if (range > ((uint64_t)1 << 24))
@@ -470,7 +486,7 @@ int wfs_wbound_init(wbound *b, const wfs_design *d, const wfs_margin *g, const d
     }
     if (!rc) {
         map = wfs_mallocarray((size_t)range, sizeof *map);
-        b->cell = wfs_mallocarray(n ? n : 1, sizeof *b->cell);
+        b->cell = wfs_ishared_new(n);
         b->target = wfs_mallocarray(g->ncells, sizeof *b->target);
         b->nrows = wfs_callocarray(g->ncells, sizeof *b->nrows);
         ckey = wfs_mallocarray(g->ncells, sizeof *ckey);
@@ -606,7 +622,7 @@ int wfs_wbound_init(wbound *b, const wfs_design *d, const wfs_margin *g, const d
             b->ref = c;
         }
     for (size_t k = 0; k < nv; k++) {
-        free(codes[k]);
+        free(own[k]);
         if (levels[k]) wfs_levels_free(levels[k], nlev[k]);
     }
     free(map);

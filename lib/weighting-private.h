@@ -44,7 +44,7 @@ int wfs_margins_copy(wfs_margins **out, const wfs_margins *src, wfs_error *err);
 typedef struct wbound {
     const wfs_margin *mg;
     size_t ncells;
-    int32_t *cell;  /* per row */
+    int32_t *cell;  /* per row (a shared array) */
     double *target; /* per cell */
     size_t *nrows;  /* sampled rows per cell */
     size_t ref;     /* the reference cell (first in the data's level order) */
@@ -57,6 +57,17 @@ int wfs_wbound_init(wbound *b, const wfs_design *d, const wfs_margin *mg, const 
 void wfs_wbound_free(wbound *b);
 /* A label for cell c ("Manager" or "Manager, North"). */
 void wfs_wbound_label(wfs_buf *out, const wbound *b, size_t c);
+
+/* ---- shared arrays ----
+ * Row arrays that designs and steps share read-only: allocated with a
+ * reference count in front, passed around as plain pointers. */
+
+int32_t *wfs_ishared_new(size_t n);
+int32_t *wfs_ishared_ref(int32_t *p);
+void wfs_ishared_unref(int32_t *p);
+double *wfs_dshared_new(size_t n);
+double *wfs_dshared_ref(double *p);
+void wfs_dshared_unref(double *p);
 
 /* ---- shared weight vectors ---- */
 
@@ -95,9 +106,10 @@ typedef struct cal_step {
     wvec *oldw; /* weights before the step */
     /* post-stratification and raking: cells */
     size_t ncells;
-    int32_t *cell;    /* per row, -1 outside the sample */
+    int32_t *cell;    /* per row, -1 outside the sample (shared) */
     size_t *cellrows; /* sampled rows per cell */
     double *factor;   /* post-stratification: new/old weight per cell */
+    double *cellw;    /* post-stratification: sum of the old weights per cell */
     /* raking: margins over the cells */
     size_t nmarg;
     int32_t *mcode;  /* ncells x nmarg: the cell's level in each margin */
@@ -135,6 +147,12 @@ struct wfs_calib {
  * `what`). Takes a reference to step. */
 int wfs_weighted_design(wfs_design **out, const wfs_design *d, const double *w, cal_step *step,
                         int replace, const char *what, wfs_error *err);
+/* The same in two steps, so that the new weights can be written straight
+ * into (*out)->w: wfs_weighted_copy makes the copy; wfs_weighted_finish
+ * completes it (and frees it on failure). */
+int wfs_weighted_copy(wfs_design **out, const wfs_design *d, wfs_error *err);
+int wfs_weighted_finish(wfs_design *nd, const wfs_design *d, cal_step *step, int replace,
+                        const char *what, wfs_error *err);
 
 /* The design's own weights, before any weighting (from the weight variable
  * or the fpc), into w (n values). */
@@ -170,5 +188,15 @@ int wfs_calibrate_redo(cal_step **out, double *neww, const wfs_design *d, const 
                        const double *w, size_t *iterations, double *misfit, wfs_error *err);
 
 #define WFS_DEFAULT_EPSILON 1e-10
+
+/* Neumaier's compensated addition into (*sum, *comp), written so that
+ * compilers can select instead of branch: the residual passes are the hot
+ * loops of estimates on calibrated designs. The sum is *sum + *comp. */
+static inline void wfs_nadd(double *sum, double *comp, double x)
+{
+    double s = *sum, t = s + x;
+    *comp += fabs(s) >= fabs(x) ? (s - t) + x : (x - t) + s;
+    *sum = t;
+}
 
 #endif /* WFS_WEIGHTING_PRIVATE_H */

@@ -35,8 +35,60 @@
 #include "weighting-private.h"
 
 /* ------------------------------------------------------------------ */
-/* Shared weight vectors and steps                                     */
+/* Shared arrays, weight vectors and steps                             */
 /* ------------------------------------------------------------------ */
+
+/* A reference count in front of the data; 16 bytes keep doubles aligned. */
+typedef struct shared_head {
+    size_t refs, pad;
+} shared_head;
+
+static void *shared_new(size_t n, size_t size)
+{
+    if (n > (SIZE_MAX - sizeof(shared_head)) / size) return NULL;
+    shared_head *h = malloc(sizeof *h + (n ? n : 1) * size);
+    if (!h) return NULL;
+    h->refs = 1;
+    return h + 1;
+}
+
+static void *shared_ref(void *p)
+{
+    if (p) ((shared_head *)p - 1)->refs++;
+    return p;
+}
+
+static void shared_unref(void *p)
+{
+    if (!p) return;
+    shared_head *h = (shared_head *)p - 1;
+    if (--h->refs == 0) free(h);
+}
+
+int32_t *wfs_ishared_new(size_t n)
+{
+    return shared_new(n, sizeof(int32_t));
+}
+int32_t *wfs_ishared_ref(int32_t *p)
+{
+    return shared_ref(p);
+}
+void wfs_ishared_unref(int32_t *p)
+{
+    shared_unref(p);
+}
+double *wfs_dshared_new(size_t n)
+{
+    return shared_new(n, sizeof(double));
+}
+double *wfs_dshared_ref(double *p)
+{
+    return shared_ref(p);
+}
+void wfs_dshared_unref(double *p)
+{
+    shared_unref(p);
+}
 
 wvec *wfs_wvec_new(const double *w, size_t n)
 {
@@ -81,8 +133,9 @@ void wfs_step_unref(cal_step *s)
 {
     if (!s || --s->refs) return;
     wfs_wvec_unref(s->oldw);
-    free(s->cell);
+    wfs_ishared_unref(s->cell);
     free(s->cellrows);
+    free(s->cellw);
     free(s->factor);
     free(s->mcode);
     free(s->nlev);
@@ -100,41 +153,52 @@ void wfs_step_unref(cal_step *s)
 /* Residuals (the design's calibration hook)                           */
 /* ------------------------------------------------------------------ */
 
+/* Per-cell compensated sums of X[i,k] / den[i] (den NULL: by factor of
+ * the cell) over the sampled rows. Rows whose values are all zero (outside
+ * the domain) are skipped. */
+static void cell_sums(double *S, const cal_step *s, const double *X, size_t B, const double *den,
+                      double *comp)
+{
+    size_t n = s->n, C = s->ncells;
+    memset(S, 0, C * B * sizeof *S);
+    memset(comp, 0, C * B * sizeof *comp);
+    for (size_t i = 0; i < n; i++) {
+        int32_t c = s->cell[i];
+        if (c < 0) continue;
+        const double *x = X + i * B;
+        int any = 0;
+        for (size_t k = 0; k < B; k++) any |= x[k] != 0;
+        if (!any) continue;
+        double inv = 1 / (den ? den[i] : s->factor[c]);
+        for (size_t k = 0; k < B; k++) wfs_nadd(&S[c * B + k], &comp[c * B + k], x[k] * inv);
+    }
+    for (size_t j = 0; j < C * B; j++) S[j] += comp[j];
+}
+
 /* svyrecvar, post-stratum branch: psmeans = rowsum(x oldw / psw, g) /
  * sum_g(oldw); x <- x - psmeans[g] psw, with psw = oldw * factor[g]. */
 static int poststrat_resid(const cal_step *s, double *X, size_t B, wfs_error *err)
 {
     size_t n = s->n, C = s->ncells;
     const double *ow = s->oldw->w;
-    wfs_ksum *sum = wfs_callocarray(C * B, sizeof *sum);
-    wfs_ksum *W = wfs_callocarray(C, sizeof *W);
-    double *m = wfs_mallocarray(C * B, sizeof *m);
-    if (!sum || !W || !m) {
-        free(sum);
-        free(W);
+    double *m = wfs_mallocarray(C * B, sizeof *m), *comp = wfs_mallocarray(C * B, sizeof *comp);
+    if (!m || !comp) {
         free(m);
+        free(comp);
         return wfs_nomem(err);
     }
-    for (size_t i = 0; i < n; i++) {
-        int32_t c = s->cell[i];
-        if (c < 0) continue;
-        wfs_ksum_add(&W[c], ow[i]);
-        for (size_t k = 0; k < B; k++) wfs_ksum_add(&sum[c * B + k], X[i * B + k] / s->factor[c]);
-    }
-    for (size_t c = 0; c < C; c++) {
-        double Wc = wfs_ksum_value(&W[c]);
+    cell_sums(m, s, X, B, NULL, comp);
+    for (size_t c = 0; c < C; c++)
         for (size_t k = 0; k < B; k++)
-            m[c * B + k] = Wc != 0 ? wfs_ksum_value(&sum[c * B + k]) / Wc : 0;
-    }
+            m[c * B + k] = s->cellw[c] != 0 ? m[c * B + k] / s->cellw[c] : 0;
     for (size_t i = 0; i < n; i++) {
         int32_t c = s->cell[i];
         if (c < 0) continue;
         double psw = ow[i] * s->factor[c];
         for (size_t k = 0; k < B; k++) X[i * B + k] -= m[c * B + k] * psw;
     }
-    free(sum);
-    free(W);
     free(m);
+    free(comp);
     return 0;
 }
 
@@ -146,7 +210,7 @@ static int rake_resid(const cal_step *s, double *X, size_t B, wfs_error *err)
     const double *ow = s->oldw->w;
     for (size_t m = 0; m < M; m++)
         if (s->nlev[m] > maxlev) maxlev = s->nlev[m];
-    wfs_ksum *ks = wfs_callocarray(C * B, sizeof *ks);
+    double *ks = wfs_mallocarray(C * B, sizeof *ks);
     double *S = wfs_mallocarray(C * B, sizeof *S);
     double *Dc = wfs_callocarray(C * B, sizeof *Dc);
     wfs_ksum *A = wfs_callocarray(maxlev * B, sizeof *A);
@@ -156,12 +220,7 @@ static int rake_resid(const cal_step *s, double *X, size_t B, wfs_error *err)
         rc = wfs_nomem(err);
         goto out;
     }
-    for (size_t i = 0; i < n; i++) {
-        int32_t c = s->cell[i];
-        if (c < 0) continue;
-        for (size_t k = 0; k < B; k++) wfs_ksum_add(&ks[c * B + k], X[i * B + k] / ow[i]);
-    }
-    for (size_t j = 0; j < C * B; j++) S[j] = wfs_ksum_value(&ks[j]);
+    cell_sums(S, s, X, B, ow, ks);
     for (int sweep = 0; sweep < 10; sweep++) {
         for (size_t m = 0; m < M; m++) {
             size_t L = s->nlev[m];
@@ -256,25 +315,30 @@ static const cal_step *last_step(const wfs_design *d)
     return d->cal->steps[d->cal->nsteps - 1];
 }
 
-int wfs_weighted_design(wfs_design **out, const wfs_design *d, const double *w, cal_step *step,
-                        int replace, const char *what, wfs_error *err)
+int wfs_weighted_copy(wfs_design **out, const wfs_design *d, wfs_error *err)
 {
     *out = NULL;
     if (d->cal && d->cal_ops != &calib_ops)
         return wfs_fail(err, WFS_EINVAL, "this design's weights cannot be changed again");
-    wfs_design *nd;
-    int rc = wfs_design_copy(&nd, d, err);
-    if (rc) return rc;
-    memcpy(nd->w, w, d->n * sizeof *w);
+    return wfs_design_copy(out, d, err);
+}
+
+int wfs_weighted_finish(wfs_design *nd, const wfs_design *d, cal_step *step, int replace,
+                        const char *what, wfs_error *err)
+{
+    const double *w = nd->w;
     nd->sumw = wfs_sum(w, d->n);
     if (!(nd->sumw > 0)) {
+        double sw = nd->sumw;
         wfs_design_free(nd);
         return wfs_fail(err, WFS_EINVAL,
-                        "the new weights sum to %g; weights must sum to a "
-                        "positive total",
-                        nd->sumw);
+                        "the new weights sum to %g; weights must sum to a positive total", sw);
     }
-    nd->df = wfs_domain_df(nd, NULL);
+    /* The df counts PSUs with sampled rows: recount only when the rows
+     * with zero weight changed (nonresponse). */
+    size_t i = 0;
+    while (i < d->n && (w[i] == 0) == (d->w[i] == 0)) i++;
+    if (i < d->n) nd->df = wfs_domain_df(nd, NULL);
     if (step) {
         wfs_calib *cal = nd->cal;
         if (!cal) {
@@ -297,38 +361,54 @@ int wfs_weighted_design(wfs_design **out, const wfs_design *d, const double *w, 
     if (what) {
         wfs_buf b = WFS_BUF_INIT;
         wfs_buf_printf(&b, "%s; %s", nd->describe, what);
-        char *s = wfs_buf_take(&b, NULL);
-        if (!s) goto nomem;
+        char *str = wfs_buf_take(&b, NULL);
+        if (!str) goto nomem;
         free(nd->describe);
-        nd->describe = s;
+        nd->describe = str;
     }
-    *out = nd;
     return 0;
 nomem:
     wfs_design_free(nd);
     return wfs_nomem(err);
 }
 
-void wfs_design_base_weights(double *w, const wfs_design *d)
+int wfs_weighted_design(wfs_design **out, const wfs_design *d, const double *w, cal_step *step,
+                        int replace, const char *what, wfs_error *err)
+{
+    wfs_design *nd;
+    int rc = wfs_weighted_copy(&nd, d, err);
+    if (rc) return rc;
+    memcpy(nd->w, w, d->n * sizeof *w);
+    if ((rc = wfs_weighted_finish(nd, d, step, replace, what, err))) return rc;
+    *out = nd;
+    return 0;
+}
+
+/* The design's own weight of row i; col the weight variable or NULL. */
+static double base_weight(const wfs_design *d, const double *col, size_t i)
+{
+    if (col) return col[i];
+    if (!d->weights_from_fpc) return 1;
+    /* As wfs_design_new: the product over stages of N / n. */
+    double v = 1;
+    for (size_t s = 1; s <= d->nstages; s++) {
+        size_t p = s == 1 ? (d->stratum ? d->stratum[i] : 0)
+                          : (d->lev[s - 1].unit ? d->lev[s - 1].unit[i] : i);
+        v *= d->lev[s].popsize[p] / (double)d->lev[s].count[p];
+    }
+    return v;
+}
+
+static const double *base_column(const wfs_design *d)
 {
     long col = d->spec.weight ? wfs_table_find(d->t, d->spec.weight) : -1;
-    const double *x = col >= 0 ? wfs_table_numeric(d->t, (size_t)col) : NULL;
-    for (size_t i = 0; i < d->n; i++) {
-        if (x) {
-            w[i] = x[i];
-        } else if (d->weights_from_fpc) {
-            /* As wfs_design_new: the product over stages of N / n. */
-            double v = 1;
-            for (size_t s = 1; s <= d->nstages; s++) {
-                size_t p = s == 1 ? (d->stratum ? d->stratum[i] : 0)
-                                  : (d->lev[s - 1].unit ? d->lev[s - 1].unit[i] : i);
-                v *= d->lev[s].popsize[p] / (double)d->lev[s].count[p];
-            }
-            w[i] = v;
-        } else {
-            w[i] = 1;
-        }
-    }
+    return col >= 0 ? wfs_table_numeric(d->t, (size_t)col) : NULL;
+}
+
+void wfs_design_base_weights(double *w, const wfs_design *d)
+{
+    const double *col = base_column(d);
+    for (size_t i = 0; i < d->n; i++) w[i] = base_weight(d, col, i);
 }
 
 /* ------------------------------------------------------------------ */
@@ -363,30 +443,29 @@ static int weight_diag(wdiag *s, const wfs_design *d, wfs_error *err)
     s->sum = wfs_ksum_value(&sum);
     if (s->n == 0) return wfs_fail(err, WFS_EDOMAIN, "every weight is zero");
     s->mean = s->sum / (double)s->n;
-    for (size_t i = 0; i < d->n; i++)
-        if (w[i] != 0) wfs_ksum_add(&ss, (w[i] - s->mean) * (w[i] - s->mean));
+    /* The second pass: squared deviations, and g against the design's
+     * own weights. */
+    const double *col = base_column(d);
+    s->gmin = INFINITY;
+    s->gmax = -INFINITY;
+    for (size_t i = 0; i < d->n; i++) {
+        double b = base_weight(d, col, i);
+        if (w[i] != b) s->has_g = 1;
+        if (w[i] == 0) continue;
+        wfs_ksum_add(&ss, (w[i] - s->mean) * (w[i] - s->mean));
+        if (b == 0) continue;
+        double g = w[i] / b;
+        if (g < s->gmin) s->gmin = g;
+        if (g > s->gmax) s->gmax = g;
+    }
     /* Kish (1965): deff_w = 1 + CV^2 with the population variance, so that
      * n_eff = n / deff_w = (sum w)^2 / sum w^2. */
     s->cv = sqrt(wfs_ksum_value(&ss) / (double)s->n) / s->mean;
     s->deff = 1 + s->cv * s->cv;
     s->neff = (double)s->n / s->deff;
     s->ratio = s->min > 0 ? s->max / s->min : NAN;
-    double *base = wfs_mallocarray(d->n ? d->n : 1, sizeof *base);
-    if (!base) return wfs_nomem(err);
-    wfs_design_base_weights(base, d);
-    s->gmin = INFINITY;
-    s->gmax = -INFINITY;
-    for (size_t i = 0; i < d->n; i++) {
-        if (w[i] != base[i]) s->has_g = 1;
-        if (w[i] == 0 || base[i] == 0) continue;
-        double g = w[i] / base[i];
-        if (g < s->gmin) s->gmin = g;
-        if (g > s->gmax) s->gmax = g;
-    }
-    free(base);
     return 0;
 }
-
 static int add_num(wfs_result *r, const char *key, double x)
 {
     wfs_value v = wfs_value_num(x);
@@ -516,36 +595,24 @@ static double bound_misfit(const wbound *b, const double *tot, size_t *worst)
     return mf;
 }
 
-/* Margin rows of a report: population, before and after per cell. */
-static int report_bound(wreport *rep, const wbound *b, const double *w0, const double *w1, size_t n,
-                        wfs_error *err)
+/* Margin rows of a report: population, and the totals before and after
+ * per cell. */
+static int report_levels(wreport *rep, const wbound *b, const double *t0, const double *t1,
+                         wfs_error *err)
 {
-    double *t0 = wfs_mallocarray(b->ncells, sizeof *t0),
-           *t1 = wfs_mallocarray(b->ncells, sizeof *t1);
     int rc = 0;
-    if (!t0 || !t1) rc = wfs_nomem(err);
-    if (!rc) {
-        wfs_cell_totals(t0, b, w0, n);
-        wfs_cell_totals(t1, b, w1, n);
-    }
     for (size_t c = 0; c < b->ncells && !rc; c++) {
         wfs_buf lab = WFS_BUF_INIT;
         const wfs_margin *g = b->mg;
-        if (g->nvars == 1) {
-            wfs_buf_puts(&lab, g->labels[c]);
-        } else {
-            for (size_t k = 0; k < g->nvars; k++) {
-                if (k) wfs_buf_putc(&lab, '*');
-                wfs_buf_puts(&lab, g->labels[c * g->nvars + k]);
-            }
+        for (size_t k = 0; k < g->nvars; k++) {
+            if (k) wfs_buf_putc(&lab, '*');
+            wfs_buf_puts(&lab, g->labels[c * g->nvars + k]);
         }
         if (lab.failed ||
             wfs_wreport_margin(rep, g->name, lab.data ? lab.data : "", b->target[c], t0[c], t1[c]))
             rc = wfs_nomem(err);
         wfs_buf_free(&lab);
     }
-    free(t0);
-    free(t1);
     return rc;
 }
 
@@ -596,9 +663,11 @@ static int poststrat_core(cal_step **out, double *neww, const wfs_design *d, con
     s->ncells = C;
     s->factor = wfs_mallocarray(C, sizeof *s->factor);
     s->cellrows = wfs_mallocarray(C, sizeof *s->cellrows);
-    if (!s->factor || !s->cellrows) rc = wfs_nomem(err);
+    s->cellw = wfs_mallocarray(C, sizeof *s->cellw);
+    if (!s->factor || !s->cellrows || !s->cellw) rc = wfs_nomem(err);
     for (size_t c = 0; c < C && !rc; c++) {
         s->cellrows[c] = b->nrows[c];
+        s->cellw[c] = tot[c];
         s->factor[c] = 1;
         if (!b->nrows[c]) continue;
         if (!(tot[c] > 0)) {
@@ -619,9 +688,7 @@ static int poststrat_core(cal_step **out, double *neww, const wfs_design *d, con
         return rc;
     }
     for (size_t i = 0; i < n; i++) neww[i] = b->cell[i] >= 0 ? w[i] * s->factor[b->cell[i]] : w[i];
-    /* The step keeps the row cells. */
-    s->cell = b->cell;
-    b->cell = NULL;
+    s->cell = wfs_ishared_ref(b->cell);
     if (wfs_margins_copy(&s->margins, m, err)) {
         wfs_step_unref(s);
         return err ? err->code : WFS_ENOMEM;
@@ -646,41 +713,40 @@ int wfs_poststratify_run(wfs_design **out, wfs_result **report, const wfs_design
     if (report) *report = NULL;
     int rc = check_opt(opt, err);
     if (rc) return rc;
-    double *w = wfs_mallocarray(d->n, sizeof *w);
-    if (!w) return wfs_nomem(err);
     wbound b;
     cal_step *s = NULL;
     wfs_design *nd = NULL;
     wreport rep = {NULL, -1};
+    double *t1 = NULL;
     memset(&b, 0, sizeof b);
-    if ((rc = poststrat_core(&s, w, d, d->w, m, opt, &b, err))) goto out;
-    /* The bound margin's cells moved to the step; rebuild them for the
-     * report from the step. */
-    b.cell = s->cell;
-    if ((rc = wfs_weighted_design(&nd, d, w, s, 0, s->what, err))) goto out;
+    if ((rc = wfs_weighted_copy(&nd, d, err))) return rc;
+    if ((rc = poststrat_core(&s, nd->w, d, d->w, m, opt, &b, err))) goto out;
+    rc = wfs_weighted_finish(nd, d, s, 0, s->what, err);
+    if (rc) {
+        nd = NULL;
+        goto out;
+    }
     if (report) {
-        double *t1 = wfs_mallocarray(b.ncells, sizeof *t1);
-        if (!t1) {
+        /* Totals before (the step's cell sums) and after, per cell. */
+        if (!(t1 = wfs_mallocarray(b.ncells, sizeof *t1))) {
             rc = wfs_nomem(err);
             goto out;
         }
-        wfs_cell_totals(t1, &b, w, d->n);
+        for (size_t c = 0; c < b.ncells; c++) t1[c] = s->cellw[c] * s->factor[c];
         double mf = bound_misfit(&b, t1, NULL);
-        free(t1);
         if ((rc = wfs_wreport_begin(&rep, "poststratify", opt, "post-stratification", err)) ||
-            (rc = report_bound(&rep, &b, d->w, w, d->n, err)) ||
+            (rc = report_levels(&rep, &b, s->cellw, t1, err)) ||
             (rc = wfs_wreport_finish(report, &rep, 1, mf, 1, nd, err)))
             goto out;
     }
     *out = nd;
     nd = NULL;
 out:
-    b.cell = NULL;
+    free(t1);
     wfs_wbound_free(&b);
     wfs_step_unref(s);
     wfs_design_free(nd);
     wfs_wreport_free(&rep);
-    free(w);
     return rc;
 }
 
@@ -716,7 +782,7 @@ void wfs_rake_free(wfs_rake *rk)
     for (size_t m = 0; m < rk->M && rk->b; m++) wfs_wbound_free(&rk->b[m]);
     free(rk->b);
     wfs_margins_free(rk->margins);
-    free(rk->cell);
+    wfs_ishared_unref(rk->cell);
     free(rk->cellrows);
     free(rk->T);
     free(rk->f);
@@ -764,12 +830,6 @@ static int rake_init_w(wfs_rake **out, const wfs_design *d, const double *w, con
                             "\"%s\" has a numeric total; rake takes totals by level (use "
                             "calibrate for numeric totals)",
                             m->m[k].name);
-    for (size_t i = 0; i < d->n; i++)
-        if (w[i] < 0)
-            return wfs_fail(err, WFS_EINVAL,
-                            "raking needs positive weights, but row %zu has weight %g (from a "
-                            "linear calibration?)",
-                            i + 1, w[i]);
     wfs_rake *rk = calloc(1, sizeof *rk);
     if (!rk) return wfs_nomem(err);
     rk->d = d;
@@ -816,7 +876,7 @@ static int rake_init_w(wfs_rake **out, const wfs_design *d, const double *w, con
         else
             range *= L;
     }
-    rk->cell = wfs_mallocarray(n ? n : 1, sizeof *rk->cell);
+    rk->cell = wfs_ishared_new(n);
     size_t cap = 64, C = 0, klen = M * sizeof(int32_t);
     rk->mcode = wfs_mallocarray(cap * M, sizeof *rk->mcode);
     if (!rk->cell || !rk->mcode) goto nomem;
@@ -830,6 +890,13 @@ static int rake_init_w(wfs_rake **out, const wfs_design *d, const double *w, con
     for (size_t i = 0; i < n && !rc; i++) {
         rk->cell[i] = -1;
         if (w[i] == 0) continue;
+        if (w[i] < 0) {
+            rc = wfs_fail(err, WFS_EINVAL,
+                          "raking needs positive weights, but row %zu has weight %g (from a "
+                          "linear calibration?)",
+                          i + 1, w[i]);
+            break;
+        }
         int32_t codes[64];
         for (size_t k = 0; k < M; k++) codes[k] = rk->b[k].cell[i];
         int32_t c;
@@ -885,6 +952,11 @@ static int rake_init_w(wfs_rake **out, const wfs_design *d, const double *w, con
     free(map);
     wfs_strmap_free(&smap);
     if (rc) goto fail;
+    /* The margins' row cells are no longer needed. */
+    for (size_t k = 0; k < M; k++) {
+        wfs_ishared_unref(rk->b[k].cell);
+        rk->b[k].cell = NULL;
+    }
     rk->ncells = C;
     rk->cellrows = wfs_callocarray(C ? C : 1, sizeof *rk->cellrows);
     rk->T = wfs_mallocarray(C ? C : 1, sizeof *rk->T);
@@ -993,7 +1065,7 @@ static int rake_make_step(cal_step **out, double *neww, const wfs_rake *rk, wfs_
     if (!s) return wfs_nomem(err);
     s->ncells = C;
     s->nmarg = M;
-    s->cell = wfs_mallocarray(n ? n : 1, sizeof *s->cell);
+    s->cell = wfs_ishared_ref(rk->cell);
     s->cellrows = wfs_mallocarray(C ? C : 1, sizeof *s->cellrows);
     s->mcode = wfs_mallocarray((C ? C : 1) * M, sizeof *s->mcode);
     s->mfactor = wfs_mallocarray((C ? C : 1) * M, sizeof *s->mfactor);
@@ -1008,7 +1080,6 @@ static int rake_make_step(cal_step **out, double *neww, const wfs_rake *rk, wfs_
         wfs_step_unref(s);
         return wfs_nomem(err);
     }
-    memcpy(s->cell, rk->cell, n * sizeof *s->cell);
     memcpy(s->cellrows, rk->cellrows, C * sizeof *s->cellrows);
     memcpy(s->mcode, rk->mcode, C * M * sizeof *s->mcode);
     memcpy(s->mfactor, rk->mfactor, C * M * sizeof *s->mfactor);
@@ -1026,17 +1097,39 @@ int wfs_rake_finish(wfs_design **out, wfs_result **report, const wfs_rake *rk, w
     if (report) *report = NULL;
     if (!rk->converged) return rake_nonconverged(rk, err);
     const wfs_design *d = rk->d;
-    double *w = wfs_mallocarray(d->n ? d->n : 1, sizeof *w);
-    if (!w) return wfs_nomem(err);
     cal_step *s = NULL;
     wfs_design *nd = NULL;
     wreport rep = {NULL, -1};
-    int rc = rake_make_step(&s, w, rk, err);
-    if (!rc) rc = wfs_weighted_design(&nd, d, w, s, 0, s->what, err);
-    if (!rc && report) {
+    /* The raked weights go straight into the new design. */
+    int rc = wfs_weighted_copy(&nd, d, err);
+    if (rc) return rc;
+    if ((rc = rake_make_step(&s, nd->w, rk, err))) {
+        wfs_design_free(nd);
+        return rc;
+    }
+    if ((rc = wfs_weighted_finish(nd, d, s, 0, s->what, err))) {
+        wfs_step_unref(s);
+        return rc;
+    }
+    if (report) {
         rc = wfs_wreport_begin(&rep, "rake", &rk->opt, "raking", err);
-        for (size_t m = 0; m < rk->M && !rc; m++)
-            rc = report_bound(&rep, &rk->b[m], rk->w0, w, d->n, err);
+        double *t0 = wfs_mallocarray(rk->maxlev ? rk->maxlev : 1, sizeof *t0);
+        double *t1 = wfs_mallocarray(rk->maxlev ? rk->maxlev : 1, sizeof *t1);
+        if (!rc && (!t0 || !t1)) rc = wfs_nomem(err);
+        for (size_t m = 0; m < rk->M && !rc; m++) {
+            /* The margin's totals from the cells, before and after. */
+            size_t L = rk->b[m].ncells;
+            memset(t0, 0, L * sizeof *t0);
+            memset(t1, 0, L * sizeof *t1);
+            for (size_t c = 0; c < rk->ncells; c++) {
+                size_t g = (size_t)rk->mcode[c * rk->M + m];
+                t0[g] += rk->T[c];
+                t1[g] += rk->T[c] * rk->f[c];
+            }
+            rc = report_levels(&rep, &rk->b[m], t0, t1, err);
+        }
+        free(t0);
+        free(t1);
         if (!rc) rc = wfs_wreport_finish(report, &rep, (long)rk->iter, rk->misfit, 1, nd, err);
     }
     if (!rc) {
@@ -1046,7 +1139,6 @@ int wfs_rake_finish(wfs_design **out, wfs_result **report, const wfs_rake *rk, w
     wfs_step_unref(s);
     wfs_design_free(nd);
     wfs_wreport_free(&rep);
-    free(w);
     return rc;
 }
 
@@ -1093,7 +1185,6 @@ int wfs_step_redo(cal_step **out, double *neww, const wfs_design *d, const cal_s
         rc = poststrat_core(out, neww, d, w, s->margins, &s->opt, &b, err);
         if (!rc) {
             double *t1 = wfs_mallocarray(b.ncells, sizeof *t1);
-            b.cell = (*out)->cell;
             if (!t1) {
                 rc = wfs_nomem(err);
             } else {
@@ -1101,7 +1192,6 @@ int wfs_step_redo(cal_step **out, double *neww, const wfs_design *d, const cal_s
                 *misfit = bound_misfit(&b, t1, NULL);
             }
             free(t1);
-            b.cell = NULL;
         }
         wfs_wbound_free(&b);
         *iterations = 1;
