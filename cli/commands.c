@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_weight.h"
 #include "wfs-private.h"
 
 static const cli_option opt_load[] = {
@@ -88,6 +89,33 @@ static const cli_option opt_export[] = {
 
 static const cli_option opt_log[] = {
     {"replace", OPT_FLAG, NULL, NULL, "overwrite an existing file"},
+    {NULL, 0, NULL, NULL, NULL}};
+
+static const cli_option opt_rake[] = {
+    {"maxit", OPT_VALUE, NULL, "1000", "most cycles over the margins"},
+    {"epsilon", OPT_VALUE, NULL, "1e-10", "largest relative misfit allowed on any margin total"},
+    {NULL, 0, NULL, NULL, NULL}};
+
+static const cli_option opt_calibrate[] = {
+    {"method", OPT_VALUE, "linear|raking|logit", "linear", "distance function (R's calfun)"},
+    {"bounds", OPT_VALUE, NULL, "none", "LO,HI: bounds on g = new weight / old weight"},
+    {"population", OPT_VALUE, NULL, "none",
+     "population size (the intercept; categorical margins imply it)"},
+    {"maxit", OPT_VALUE, NULL, "50", "most Newton iterations"},
+    {"epsilon", OPT_VALUE, NULL, "1e-10", "largest relative misfit allowed on any total"},
+    {NULL, 0, NULL, NULL, NULL}};
+
+static const cli_option opt_trim[] = {
+    {"lower", OPT_VALUE, NULL, "none", "smallest weight allowed"},
+    {"upper", OPT_VALUE, NULL, "none", "largest weight allowed"},
+    {"maxit", OPT_VALUE, NULL, "1000", "most rounds of trimming and re-weighting (calibrated designs)"},
+    {"epsilon", OPT_VALUE, NULL, "1e-10",
+     "largest relative excursion beyond the bounds after re-weighting"},
+    {NULL, 0, NULL, NULL, NULL}};
+
+static const cli_option opt_nonresponse[] = {
+    {"respond", OPT_VALUE, NULL, NULL, "0/1 variable, 1 for respondents"},
+    {"cells", OPT_VALUE, NULL, NULL, "variables whose crossed levels form the adjustment cells"},
     {NULL, 0, NULL, NULL, NULL}};
 
 const cli_command cli_commands[] = {
@@ -195,6 +223,67 @@ const cli_command cli_commands[] = {
      "tab training_met by role pct=row test=all",
      "svyby(~training_met, ~role, d, svymean); svychisq(~training_met + role, d)",
      "svy: tabulate training_met role, column se ci", cli_tab_options, COMPLETE_VARS, 0},
+    {"poststratify", "Weighting", cmd_poststratify,
+     "poststratify VAR=LEVEL:N,... | poststratify VAR[*VAR] using \"margins.csv\"",
+     "post-stratify the weights to population counts",
+     "Scales the weights in each post-stratum so they sum to its population count, as R's\n"
+     "postStratify. Several variables are crossed with * and their cells read from a CSV\n"
+     "file with one column per variable and a total column (or the long form\n"
+     "variable,level,total for one variable). Every sampled level needs a positive total\n"
+     "and every total a sampled row. Standard errors afterwards use residuals within the\n"
+     "post-strata, as R. Rows with a zero weight take no part.",
+     "poststratify role=\"Social worker\":5400,\"Team manager\":900,Other:2100",
+     "postStratify(design, ~role, data.frame(role=..., Freq=...))",
+     "svyset ..., poststrata(role) postweight(N)", NULL, COMPLETE_VARS, 1},
+    {"rake", "Weighting", cmd_rake,
+     "rake VAR=LEVEL:N,... VAR=LEVEL:N,... [using \"margins.csv\"] [maxit=] [epsilon=]",
+     "rake the weights to several margins (iterative proportional fitting)",
+     "Post-stratifies on each margin in turn until every margin total is within epsilon\n"
+     "(relative, 1e-10 by default) of its target, working on the table of margin cells.\n"
+     "Reports the cycles and the final misfit; fails naming the margin when it does not\n"
+     "converge, when the margins' totals disagree, or when a level does not match the\n"
+     "data. Margins may come from a CSV file with columns variable,level,total (naming\n"
+     "variables before using takes only theirs). Standard errors as R's rake.",
+     "rake role=Manager:900,Worker:5400,Other:2100 region=North:3600,South:4800",
+     "rake(design, list(~role, ~region), list(pop.role, pop.region), control=list(epsilon=1e-10))",
+     "ipfraking (user-written)", opt_rake, COMPLETE_VARS, 1},
+    {"calibrate", "Weighting", cmd_calibrate,
+     "calibrate VAR=LEVEL:N,... NUMVAR=TOTAL ... [method=linear|raking|logit] [bounds=LO,HI]",
+     "calibrate the weights to margins and totals (GREG, generalised raking)",
+     "Finds weights w g closest to the current weights whose totals match the margins\n"
+     "(categorical variables, with the intercept) and numeric totals, as R's calibrate:\n"
+     "linear (GREG; weights may turn negative without bounds), raking or logit distance,\n"
+     "with bounds on g. Newton iterations stop when every total is within epsilon\n"
+     "(relative); a request that cannot be met fails naming the total. Standard errors\n"
+     "use residuals against the calibration variables, as R.",
+     "calibrate role=Manager:900,Worker:5400,Other:2100 caseload=162000 method=raking bounds=0.5,3",
+     "calibrate(design, ~role+caseload, c(8400, 5400, 2100, 162000), calfun=\"raking\", "
+     "bounds=c(0.5,3))",
+     "svycal rake i.role caseload, totals(...)", opt_calibrate, COMPLETE_VARS, 1},
+    {"trim", "Weighting", cmd_trim, "trim [lower=L] [upper=U] [maxit=] [epsilon=]",
+     "trim extreme weights",
+     "Sets weights beyond the bounds to the bound and shares the amount trimmed equally\n"
+     "among the other weights, keeping their sum (R's trimWeights, strict). When the design\n"
+     "was post-stratified, raked or calibrated, that last step is re-run after trimming,\n"
+     "alternating until the margins hold and the weights are within the bounds.",
+     "trim upper=40", "trimWeights(design, upper=40, strict=TRUE)",
+     "(trimming: user-written ipfraking trimhiabs())", opt_trim, COMPLETE_NONE, 0},
+    {"nonresponse", "Weighting", cmd_nonresponse, "nonresponse respond=VAR cells=VAR[,VAR]",
+     "adjust weights for nonresponse within cells",
+     "Within each cell (the crossed levels of the cell variables) scales the respondents'\n"
+     "weights so they carry the cell's whole weight, and gives nonrespondents weight zero.\n"
+     "respond= is a 0/1 variable. A cell with no respondents is an error naming it: merge\n"
+     "cells. The adjusted weights act as design weights for variances.",
+     "nonresponse respond=responded cells=region,employer_type",
+     "update(design, w = w * ave(w, cell) / ave(w * r, cell) * r)",
+     "(weighting-class adjustment by hand)", opt_nonresponse, COMPLETE_VARS, 0},
+    {"weights", "Weighting", cmd_weights, "weights", "weight diagnostics",
+     "Prints the sampled rows' weights: sum, mean, min, max, ratio max/min, CV,\n"
+     "Kish's design effect due to weighting 1 + CV^2 (population variance), the effective\n"
+     "sample size, and the range of g = weight / design weight when the weights were\n"
+     "changed. Warns when the effective sample size falls below half the sample.",
+     "weights", "summary(weights(design)); 1 + cv(weights(design))^2",
+     "summarize [pw] (svyset)", NULL, COMPLETE_NONE, 0},
     {"set", "Session", cmd_set, "set [KEY=VALUE ...]", "change or show session settings",
      "Without arguments prints the settings. Keys: format, digits, show, level, ci, df,\n"
      "lonely, suppress, explain, width, progress, timing. With timing=on every command\n"

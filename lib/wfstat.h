@@ -611,6 +611,185 @@ int wfs_suppress_table(unsigned *flags, const double *n, const uint8_t *known, s
 unsigned wfs_nchs_prop_flags(double p, double se, double n, double nrows, double df);
 
 /* ------------------------------------------------------------------ */
+/* Weighting: post-stratification, raking, calibration, trimming       */
+/* ------------------------------------------------------------------ */
+
+/* Every weighting function leaves its input design untouched and, on
+ * success, creates a new design over the same table with the new weights
+ * (free it with wfs_design_free). Post-stratification, raking and
+ * calibration attach their calibration model to the new design so that
+ * variances are those of R's survey package: the influence values are
+ * replaced by residuals against the calibration variables (svyrecvar), and
+ * domains keep the whole design. Steps compose: each later step keeps the
+ * earlier ones, as R keeps its list of postStrata.
+ *
+ * Rows with a zero weight are outside the sample: they take no part in
+ * weighting, keep their zero weight and contribute nothing to variances
+ * (R lets such rows contribute to a post-stratified variance and gives NaN
+ * after rake or calibrate; wfstat matches R with those rows removed).
+ *
+ * Errors: WFS_ENOTFOUND (an unknown variable, or a margin level that is not
+ * in the data), WFS_EINVAL (bad totals or options, a data level without a
+ * total, a margin level without sampled rows, margins that disagree),
+ * WFS_ETYPE, WFS_ECONVERGE (raking or calibration that does not converge,
+ * bounds that cannot be met), WFS_EDOMAIN (a nonresponse cell without
+ * respondents), WFS_ENOMEM, WFS_EINTR. Each message names the variable,
+ * level or cell. */
+
+/* Population totals to weight to: categorical margins (one variable, or
+ * several crossed, with a total per level or cell) and numeric totals
+ * (calibration only). */
+typedef struct wfs_margins wfs_margins;
+
+int wfs_margins_new(wfs_margins **out, wfs_error *err);
+void wfs_margins_free(wfs_margins *m);
+/* The population total of one level of the categorical margin var. Level
+ * labels are matched to the data's level labels; for a numeric variable
+ * (whose levels are its distinct values) also by numeric value. Totals must
+ * be finite and not negative (zero totals are refused when the margin is
+ * used). Giving the same level twice is an error. */
+int wfs_margins_add(wfs_margins *m, const char *var, const char *level, double total,
+                    wfs_error *err);
+/* One cell of a margin crossing nvars variables (post-stratification on
+ * role x region): levels[k] is the level of vars[k]. */
+int wfs_margins_add_cell(wfs_margins *m, const char *const *vars, const char *const *levels,
+                         size_t nvars, double total, wfs_error *err);
+/* The population total of a numeric variable (calibration). */
+int wfs_margins_add_numeric(wfs_margins *m, const char *var, double total, wfs_error *err);
+/* Read margins from a CSV file. Either long form, with columns variable,
+ * level and total (an empty level makes a numeric total), or wide form
+ * for one crossed margin: one column per variable and a column total (or
+ * R's Freq). When nvars > 0 only the margins on those variables (for wide
+ * form: exactly those columns) are taken, in the order given, and a
+ * variable without margins in the file is an error. Problems are reported
+ * as file:line. */
+int wfs_margins_read_csv(wfs_margins *m, const char *path, const char *const *vars, size_t nvars,
+                         wfs_error *err);
+/* Number of margins; the name of margin k ("role" or "role*region"). */
+size_t wfs_margins_count(const wfs_margins *m);
+const char *wfs_margins_name(const wfs_margins *m, size_t k);
+
+/* Calibration distance functions of R's calibrate(calfun=). */
+typedef enum wfs_calfun { WFS_CALFUN_LINEAR = 0, WFS_CALFUN_RAKING, WFS_CALFUN_LOGIT } wfs_calfun;
+const char *wfs_calfun_name(wfs_calfun f);
+/* "linear", "raking", "logit"; -1 if unknown. */
+int wfs_calfun_parse(const char *name);
+
+/* Options of the weighting functions.
+ *  maxit:   iterations allowed; 0 = the default (rake 1000 cycles,
+ *           calibrate 50 Newton steps as R, trim 1000 rounds).
+ *  epsilon: convergence tolerance, relative to each target; 0 = 1e-10.
+ *           Raking stops when every margin total is within epsilon of its
+ *           target; calibration when every calibration total is; trimming
+ *           a calibrated design when every weight is within epsilon of the
+ *           bounds (relative) after re-calibration.
+ *  calfun:  calibrate's distance function (R's calfun=).
+ *  bounds, lower, upper: which bounds are in force (WFS_BOUND_LOWER,
+ *           WFS_BOUND_UPPER or both); calibrate bounds g = new weight /
+ *           old weight (R's bounds=), trim bounds the weights.
+ *  population: calibrate: the population size, an intercept total
+ *           (0 = none; categorical margins imply it).
+ *  dataset: name reported in the results (may be NULL). */
+enum { WFS_BOUND_LOWER = 1, WFS_BOUND_UPPER = 2 };
+
+typedef struct wfs_weighting_options {
+    size_t maxit;
+    double epsilon;
+    wfs_calfun calfun;
+    int bounds;
+    double lower, upper;
+    double population;
+    const char *dataset;
+    const wfs_control *control;
+} wfs_weighting_options;
+
+#define WFS_WEIGHTING_OPTIONS_INIT {0, 0, WFS_CALFUN_LINEAR, 0, 0, 0, 0, NULL, NULL}
+
+/* Each function below that takes `report` fills it (when non-NULL) with a
+ * result: fields for the method, iterations, misfit (the largest
+ * |achieved - target| / target over the targets), convergence and the
+ * weight diagnostics of wfs_weights_report, and a record table "margins"
+ * (variable, level, population, before, after) for the targets. */
+
+/* Post-stratify on one margin (one variable or a cross): w <- w N_g / N^_g
+ * (R's postStratify). Every sampled cell needs a positive total and every
+ * total a sampled row. */
+int wfs_poststratify_run(wfs_design **out, wfs_result **report, const wfs_design *d,
+                         const wfs_margins *m, const wfs_weighting_options *opt, wfs_error *err);
+
+/* Raking (iterative proportional fitting) over the margins, in order, on
+ * the table of distinct margin cells (R's rake, converged tightly). The
+ * margins' totals must agree. Stepwise use: init, then iterate until
+ * converged (or the caller gives up), then finish, which fails with
+ * WFS_ECONVERGE unless converged. */
+typedef struct wfs_rake wfs_rake;
+int wfs_rake_init(wfs_rake **out, const wfs_design *d, const wfs_margins *m,
+                  const wfs_weighting_options *opt, wfs_error *err);
+/* One cycle over every margin; updates iterations and misfit. */
+int wfs_rake_iterate(wfs_rake *rk, wfs_error *err);
+int wfs_rake_converged(const wfs_rake *rk);
+size_t wfs_rake_iterations(const wfs_rake *rk);
+double wfs_rake_misfit(const wfs_rake *rk);
+int wfs_rake_finish(wfs_design **out, wfs_result **report, const wfs_rake *rk, wfs_error *err);
+void wfs_rake_free(wfs_rake *rk);
+/* init, iterate until converged or maxit cycles, finish. */
+int wfs_rake_run(wfs_design **out, wfs_result **report, const wfs_design *d, const wfs_margins *m,
+                 const wfs_weighting_options *opt, wfs_error *err);
+
+/* Calibration (R's calibrate): categorical margins (treatment contrasts;
+ * they imply the intercept) and numeric totals; linear (GREG), raking or
+ * logit distance, optionally bounded. Newton iterations on the Lagrange
+ * multipliers with the Jacobian solved through GSL (a pseudo-inverse, as
+ * R's ginv). As R's grake, when every population total exceeds 20 times its
+ * estimate the weights are first scaled by the mean ratio, and bounds apply
+ * to the scaled weights. Stepwise use as raking. */
+typedef struct wfs_calibration wfs_calibration;
+int wfs_calibrate_init(wfs_calibration **out, const wfs_design *d, const wfs_margins *m,
+                       const wfs_weighting_options *opt, wfs_error *err);
+/* One Newton step. */
+int wfs_calibrate_iterate(wfs_calibration *c, wfs_error *err);
+int wfs_calibrate_converged(const wfs_calibration *c);
+size_t wfs_calibrate_iterations(const wfs_calibration *c);
+double wfs_calibrate_misfit(const wfs_calibration *c);
+int wfs_calibrate_finish(wfs_design **out, wfs_result **report, const wfs_calibration *c,
+                         wfs_error *err);
+void wfs_calibrate_free(wfs_calibration *c);
+int wfs_calibrate_run(wfs_design **out, wfs_result **report, const wfs_design *d,
+                      const wfs_margins *m, const wfs_weighting_options *opt, wfs_error *err);
+
+/* Trim the weights to [lower, upper] (opt->bounds says which are given;
+ * at least one must be). As R's
+ * trimWeights(strict = TRUE): weights outside are set to the bound and the
+ * amount trimmed is shared equally among the others, repeatedly, so the
+ * sum of the weights is kept. When the design is calibrated its last
+ * weighting step (post-stratification, raking or calibration) is re-run
+ * after trimming, and trimming and re-weighting alternate until the
+ * margins hold and every weight is within the bounds. */
+int wfs_trim_run(wfs_design **out, wfs_result **report, const wfs_design *d,
+                 const wfs_weighting_options *opt, wfs_error *err);
+
+/* Nonresponse adjustment within cells: respond is a numeric 0/1 variable
+ * (1 = responded); cells the classifying variables. In each cell the
+ * respondents' weights are multiplied by (sum of weights) / (sum of
+ * respondents' weights) and nonrespondents get weight zero, so the cell's
+ * weighted total is kept. A cell with sampled rows but no respondents is
+ * an error naming it. The adjusted weights act as design weights for the
+ * variance. */
+int wfs_nonresponse_run(wfs_design **out, wfs_result **report, const wfs_design *d,
+                        const char *respond, const char *const *cells, size_t ncells,
+                        const wfs_weighting_options *opt, wfs_error *err);
+
+/* Weight diagnostics (command "weights") over the rows with a nonzero
+ * weight: n, sum, mean, min, max, ratio max/min, CV (population standard
+ * deviation / mean), Kish's design effect due to weighting 1 + CV^2, the
+ * effective sample size n / (1 + CV^2) = (sum w)^2 / sum w^2, and when the
+ * weights differ from the design's own weights the range of g = weight /
+ * design weight. A note warns when the effective sample size is below half
+ * the sample. */
+int wfs_weights_report(wfs_result **out, const wfs_design *d, const wfs_weighting_options *opt,
+                       wfs_error *err);
+
+/* ------------------------------------------------------------------ */
 /* Rendering                                                           */
 /* ------------------------------------------------------------------ */
 
