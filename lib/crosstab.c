@@ -459,6 +459,14 @@ static int tests(tab *t, const char *where, wfs_error *err)
     size_t qfull = (R - 1) * (C - 1);
     double N = t->A.T[t->K], n = (double)t->A.nrows, nu = t->nu;
     int rc = 0;
+    if (q == 0 && !(N > 0)) {
+        t->any_no_test = 1;
+        rc = wfs_result_add_note(t->res,
+                                 "no test of independence%s: no respondents have both "
+                                 "%s and %s",
+                                 where, t->rowvar, t->colvar);
+        goto emit;
+    }
     if (q == 0) {
         t->any_no_test = 1;
         rc = wfs_result_add_note(t->res,
