@@ -72,7 +72,7 @@ void wfs_dshared_unref(double *p);
 /* ---- shared weight vectors ---- */
 
 typedef struct wvec {
-    size_t refs;
+    _Atomic size_t refs; /* shared between designs, possibly across threads */
     size_t n;
     double w[];
 } wvec;
@@ -100,7 +100,7 @@ typedef struct cal_model {
 void wfs_cal_model_free(cal_model *M);
 
 typedef struct cal_step {
-    size_t refs;
+    _Atomic size_t refs;
     enum step_kind kind;
     size_t n;
     wvec *oldw; /* weights before the step */

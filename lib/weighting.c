@@ -40,7 +40,8 @@
 
 /* A reference count in front of the data; 16 bytes keep doubles aligned. */
 typedef struct shared_head {
-    size_t refs, pad;
+    _Atomic size_t refs;
+    size_t pad;
 } shared_head;
 
 static void *shared_new(size_t n, size_t size)
