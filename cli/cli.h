@@ -119,6 +119,7 @@ typedef struct settings {
     wfs_lonely lonely;  /* policy for new designs */
     double suppress;    /* hide cells with unweighted base below this (0 = off) */
     int progress;       /* show progress on long work */
+    int timing;         /* print each command's elapsed wall time to stderr */
 } settings;
 
 typedef struct session {
@@ -136,8 +137,9 @@ typedef struct session {
     int errors;          /* commands that failed */
     int quit;            /* quit requested */
     int run_depth;
-    FILE *journal;
+    FILE *journal;       /* the journal being kept (log), or NULL */
     char *journal_path;
+    struct journal *jn;  /* the session's record (journal.c) */
     volatile sig_atomic_t interrupt;
     char errbuf[WFS_ERROR_MAX + 256];
     long errpos;         /* caret position in the current command, -1 none */
@@ -171,6 +173,8 @@ void cli_warn(session *s, const char *fmt, ...)
     ;
 /* Render and print a result; the session keeps it as the last result. */
 int cli_emit(session *s, wfs_result *r);
+/* Columns of the terminal f writes to (or $COLUMNS); 0 if unknown. */
+size_t cli_terminal_width(FILE *f);
 /* Print plain text output (help); in JSON mode wrapped in a result. */
 int cli_emit_text(session *s, const char *command, const char *text);
 dataset *cli_current(session *s);
@@ -180,6 +184,29 @@ dataset *cli_need_design(session *s);
 dataset *cli_find_dataset(session *s, const char *name);
 /* Resolve a variable name in the active dataset or report it. */
 long cli_need_var(session *s, const dataset *d, const token *tok);
+
+/* ------------------------------------------------------------------ */
+/* The session record and journal (journal.c)                          */
+/* ------------------------------------------------------------------ */
+
+/* session_exec brackets each command with begin and end; end writes the
+ * command (or "# failed: ..." or, when it is not replayed, "# ...") and
+ * what it printed. */
+void cli_journal_begin(session *s);
+void cli_journal_end(session *s, const char *text, int rc, int replayed);
+/* run: its line goes in before the commands of the script. */
+void cli_journal_run(session *s, const char *text);
+/* Output of the running command (recorded as #> lines), and messages. */
+void cli_journal_output(session *s, const char *text, size_t len);
+void cli_journal_message(session *s, const char *kind, const char *msg);
+/* A file that was loaded: its SHA-256 goes into the journal. */
+void cli_journal_file(session *s, dataset *d);
+/* A command that chose a value itself - a random seed - adds key=value to
+ * its recorded line so that the journal replays to the same results:
+ * cli_journal_option(s, "seed", "12345"). Nothing is added when the
+ * command line already gives the key. */
+void cli_journal_option(session *s, const char *key, const char *value);
+void cli_journal_free(session *s);
 
 /* ------------------------------------------------------------------ */
 /* The command table (commands.c)                                      */
@@ -233,6 +260,49 @@ int cmd_set(session *s, const cmdline *cl);
 int cmd_run(session *s, const cmdline *cl);
 int cmd_help(session *s, const cmdline *cl);
 int cmd_quit(session *s, const cmdline *cl);
+int cmd_log(session *s, const cmdline *cl);
+int cmd_save(session *s, const cmdline *cl);
+int cmd_export(session *s, const cmdline *cl);
+int cmd_design(session *s, const cmdline *cl);
+int cmd_mean(session *s, const cmdline *cl);
+int cmd_total(session *s, const cmdline *cl);
+int cmd_prop(session *s, const cmdline *cl);
+int cmd_ratio(session *s, const cmdline *cl);
+int cmd_quantile(session *s, const cmdline *cl);
+int cmd_say(session *s, const cmdline *cl);
+
+/* Does an option name variables (weight=W, cluster=C1,C2)? True when it
+ * has no list of values and its help says "variable" or its synopsis
+ * placeholder is a variable (VAR, V, W, S, C1, F1, ...). */
+int cli_option_takes_vars(const cli_command *cmd, const cli_option *o);
+/* Help topics that are not commands (help syntax, help shell). */
+extern const char *const cli_help_topics[];
+
+/* ------------------------------------------------------------------ */
+/* Tab completion (complete.c)                                         */
+/* ------------------------------------------------------------------ */
+
+/* The candidates for the word before the cursor. Each item replaces
+ * text[start..cursor) and carries its own punctuation: "ci=" for a valued
+ * option, a closing quote for a level or a file, '/' for a directory. */
+typedef struct cli_completion {
+    size_t start;
+    char **items; /* sorted, unique; NULL-terminated */
+    size_t n;
+    int files;    /* the items are file names (list them without directories) */
+} cli_completion;
+
+/* Complete the command text (which may hold earlier commands separated by
+ * ';' and earlier continuation lines) at byte offset cursor, for the
+ * session's datasets. A pure function: it reads the session and the
+ * directory being completed, nothing else. Returns 0 or WFS_ENOMEM. */
+int cli_complete(cli_completion *out, const session *s, const char *text, size_t cursor);
+void cli_completion_free(cli_completion *c);
+/* Whether a completed item is followed by a space (not after "key=", a
+ * directory or "missing("). */
+int cli_completion_wants_space(const char *item);
+int cmd_tab(session *s, const cmdline *cl);
+extern const cli_option cli_tab_options[];
 
 /* ------------------------------------------------------------------ */
 /* REPL (repl.c)                                                       */

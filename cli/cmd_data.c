@@ -172,8 +172,7 @@ int cmd_load(session *s, const cmdline *cl)
     d->path = full;
     d->table = t;
     s->cur = d - s->ds;
-    if (s->journal && cli_sha256_file(full, d->sha256) == 0)
-        fprintf(s->journal, "# sha256 %s  %s\n", d->sha256, full);
+    cli_journal_file(s, d);
 
     size_t nnum = 0, ncat = 0;
     for (size_t j = 0; j < wfs_table_ncols(t); j++) {
@@ -457,6 +456,8 @@ static int show_settings(session *s)
     wfs_result_add_field(r, "width", &v);
     v = wfs_value_str(st->progress ? "on" : "off");
     wfs_result_add_field(r, "progress", &v);
+    v = wfs_value_str(st->timing ? "on" : "off");
+    wfs_result_add_field(r, "timing", &v);
     return cli_emit(s, r);
 }
 
@@ -518,10 +519,13 @@ int cmd_set(session *s, const cmdline *cl)
             parse_onoff(v, &ns.render.explain);
         } else if (strcmp(key, "progress") == 0) {
             parse_onoff(v, &ns.progress);
+        } else if (strcmp(key, "timing") == 0) {
+            parse_onoff(v, &ns.timing);
         } else if (strcmp(key, "width") == 0) {
-            long w = strtol(v, &end, 10);
-            if (*end || w < 20 || w > 10000)
-                return cli_error(s, "width= takes a number of columns from 20 to 10000");
+            /* terminal: the shell's width (80 columns in scripts). */
+            long w = strcmp(v, "terminal") == 0 ? 0 : strtol(v, &end, 10);
+            if (w != 0 && (*end || w < 20 || w > 10000))
+                return cli_error(s, "width= takes terminal or a number of columns from 20 to 10000");
             ns.render.width = (size_t)w;
         }
     }

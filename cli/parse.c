@@ -150,6 +150,20 @@ static int is_word(const token *t, const char *w)
     return t && t->kind == TK_NAME && !t->quoted && strcmp(t->text, w) == 0;
 }
 
+/* The words of the filter-expression language (lib/expr.c). */
+static int is_expr_keyword(const token *t)
+{
+    return is_word(t, "and") || is_word(t, "or") || is_word(t, "not") || is_word(t, "in");
+}
+
+/* Can an expression end with this token (a value, a variable or ")")? */
+static int ends_operand(const token *t)
+{
+    if (t->kind == TK_NUMBER || t->kind == TK_STRING) return 1;
+    if (t->kind == TK_NAME) return !is_expr_keyword(t);
+    return t->kind == TK_PUNCT && strcmp(t->text, ")") == 0;
+}
+
 static int is_atom(const token *t)
 {
     return t && (t->kind == TK_NAME || t->kind == TK_STRING || t->kind == TK_NUMBER);
@@ -218,6 +232,11 @@ int cli_parse(cmdline *cl, const char *text, char *msg, size_t msgsz, long *errp
                 if (is_punct(u, "(")) depth++;
                 if (is_punct(u, ")") && depth) depth--;
                 if (depth == 0 && (starts_option(cl, j) || is_word(u, "by"))) break;
+                /* Only and, or and in can follow a complete operand: another
+                 * bare word ends the expression (a flag such as deff). */
+                if (depth == 0 && j > i + 1 && u->kind == TK_NAME && !u->quoted &&
+                    !is_expr_keyword(u) && ends_operand(&cl->toks[j - 1]))
+                    break;
                 j++;
             }
             if (j == i + 1)
@@ -338,6 +357,25 @@ static int in_values(const char *values, const char *word)
     return 0;
 }
 
+/* The value of "a|b|c" nearest to a misspelt word, if any is close. */
+static int nearest_value(const char *values, const char *word, char *out, size_t sz)
+{
+    for (size_t cap = 1; cap <= 2; cap++) {
+        const char *p = values;
+        while (p && *p) {
+            const char *bar = strchr(p, '|');
+            size_t len = bar ? (size_t)(bar - p) : strlen(p);
+            if (len < sz) {
+                memcpy(out, p, len);
+                out[len] = '\0';
+                if (wfs_edit_distance(word, out, cap) <= cap) return 1;
+            }
+            p = bar ? bar + 1 : NULL;
+        }
+    }
+    return 0;
+}
+
 int cli_classify(cmdline *cl, const cli_command *cmd, char *msg, size_t msgsz, long *errpos)
 {
     /* Bare words that are declared flags. */
@@ -349,6 +387,11 @@ int cli_classify(cmdline *cl, const cli_command *cmd, char *msg, size_t msgsz, l
             PUSH(cl->flags, cl->nflags, capflags, t->text);
             continue;
         }
+        if (cl->if_text && t->pos > cl->if_pos)
+            return perr(msg, msgsz, errpos, t->pos,
+                        "unexpected \"%s\" after the if expression (join conditions with and/or; "
+                        "options follow as key=value or flags)",
+                        t->text);
         cl->pos[keep++] = t;
     }
     cl->npos = keep;
@@ -373,10 +416,16 @@ int cli_classify(cmdline *cl, const cli_command *cmd, char *msg, size_t msgsz, l
                 return perr(msg, msgsz, errpos, op->key->pos, "%s= takes one of %s", o->name,
                             o->values);
             const char *v = op->items[0].a->text;
-            if (!in_values(o->values, v))
+            if (!in_values(o->values, v)) {
+                char near[64];
+                if (nearest_value(o->values, v, near, sizeof near))
+                    return perr(msg, msgsz, errpos, op->items[0].a->pos,
+                                "%s=%s is not allowed (did you mean %s=%s?): %s= takes one of %s",
+                                o->name, v, o->name, near, o->name, o->values);
                 return perr(msg, msgsz, errpos, op->items[0].a->pos,
                             "%s=%s is not allowed: %s= takes one of %s", o->name, v, o->name,
                             o->values);
+            }
         }
     }
     return 0;

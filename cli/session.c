@@ -13,8 +13,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -54,8 +56,7 @@ void session_free(session *s)
     for (size_t i = 0; i < s->nds; i++) dataset_clear(&s->ds[i]);
     free(s->ds);
     wfs_result_free(s->last);
-    if (s->journal) fclose(s->journal);
-    free(s->journal_path);
+    cli_journal_free(s);
     memset(s, 0, sizeof *s);
 }
 
@@ -75,7 +76,7 @@ static void report(session *s, const char *kind, const char *msg)
         fprintf(stderr, "%s:%zu: %s: %s\n", s->src_name, s->src_line, kind, msg);
     else
         fprintf(stderr, "%s: %s\n", kind, msg);
-    if (s->journal && strcmp(kind, "error") == 0) fprintf(s->journal, "# error: %s\n", msg);
+    cli_journal_message(s, kind, msg);
 }
 
 int cli_error(session *s, const char *fmt, ...)
@@ -106,16 +107,25 @@ void cli_warn(session *s, const char *fmt, ...)
     report(s, "warning", buf);
 }
 
+size_t cli_terminal_width(FILE *f)
+{
+    struct winsize ws;
+    if (f && isatty(fileno(f)) && ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+        return ws.ws_col;
+    const char *cols = getenv("COLUMNS");
+    if (cols && atoi(cols) >= 20) return (size_t)atoi(cols);
+    return 0;
+}
+
 int cli_emit(session *s, wfs_result *r)
 {
     char *text;
     size_t len;
     wfs_error err = WFS_ERROR_INIT;
     wfs_render_options ro = s->set.render;
-    if (s->set.format == WFS_FORMAT_TEXT && s->interactive && !ro.width) {
-        const char *cols = getenv("COLUMNS");
-        if (cols && atoi(cols) > 20) ro.width = (size_t)atoi(cols);
-    }
+    if ((s->set.format == WFS_FORMAT_TEXT || s->set.format == WFS_FORMAT_MARKDOWN) &&
+        s->interactive && !ro.width)
+        ro.width = cli_terminal_width(s->out);
     if (wfs_render(&text, &len, r, s->set.format, &ro, &err)) {
         wfs_result_free(r);
         return cli_lib_error(s, &err);
@@ -126,17 +136,20 @@ int cli_emit(session *s, wfs_result *r)
         s->set.format == WFS_FORMAT_CSV)
         fputc('\n', s->out);
     fflush(s->out);
-    if (s->journal) {
-        /* The journal keeps the output as comments. */
-        char *p = text;
-        while (*p) {
-            char *nl = strchr(p, '\n');
-            size_t n = nl ? (size_t)(nl - p) : strlen(p);
-            fprintf(s->journal, "# %.*s\n", (int)n, p);
-            p += n + (nl != NULL);
+    /* The record keeps the output as a script would print it: at the width
+     * of set width= (or the default), not the terminal's. */
+    int blank = s->set.format != WFS_FORMAT_JSON;
+    if (ro.width != s->set.render.width) {
+        char *plain;
+        size_t plen;
+        if (wfs_render(&plain, &plen, r, s->set.format, &s->set.render, &err) == 0) {
+            cli_journal_output(s, plain, plen);
+            free(plain);
         }
-        fflush(s->journal);
+    } else {
+        cli_journal_output(s, text, len);
     }
+    if (blank) cli_journal_output(s, "\n", 1);
     free(text);
     wfs_result_free(s->last);
     s->last = r;
@@ -146,10 +159,12 @@ int cli_emit(session *s, wfs_result *r)
 int cli_emit_text(session *s, const char *command, const char *text)
 {
     if (s->set.format != WFS_FORMAT_JSON) {
-        /* A blank line after it, as after every table. */
+        /* A blank line after it, as after a table. */
         fputs(text, s->out);
         fputc('\n', s->out);
         fflush(s->out);
+        cli_journal_output(s, text, strlen(text));
+        cli_journal_output(s, "\n", 1);
         return 0;
     }
     wfs_result *r;
@@ -216,6 +231,41 @@ long cli_need_var(session *s, const dataset *d, const token *tok)
     return -1;
 }
 
+/* A name that is not a variable of d but is near one: report it with the
+ * nearest names. */
+static int misspelt(session *s, const dataset *d, const token *t)
+{
+    if (t->kind != TK_NAME || wfs_table_find(d->table, t->text) >= 0) return 0;
+    for (size_t j = 0; j < wfs_table_ncols(d->table); j++)
+        if (wfs_edit_distance(t->text, wfs_table_name(d->table, j), 2) <= 2)
+            return cli_need_var(s, d, t) < 0;
+    return 0;
+}
+
+/* Variable names the command table says a command takes - its by list,
+ * and options that name variables - are checked against the active
+ * dataset before the command runs, so that a misspelt one gets the nearest
+ * names. Only names near a variable are reported here (a command may look
+ * in another dataset; it reports other unknown names itself), and commands
+ * that name other datasets (from DATASET) are left to check their own. */
+static int check_names(session *s, const cli_command *cmd, const cmdline *cl)
+{
+    dataset *d = cli_current(s);
+    if (!d || (cmd->synopsis && strstr(cmd->synopsis, "DATASET"))) return 0;
+    for (size_t k = 0; k < cl->nby; k++)
+        if (misspelt(s, d, cl->by[k])) return 1;
+    for (size_t k = 0; k < cl->nopts; k++) {
+        const cmdopt *op = &cl->opts[k];
+        const cli_option *o = NULL;
+        for (const cli_option *q = cmd->options; q && q->name; q++)
+            if (strcmp(q->name, op->key->text) == 0) o = q;
+        if (!o || !cli_option_takes_vars(cmd, o)) continue;
+        for (size_t i = 0; i < op->nitems; i++)
+            if (!op->items[i].b && misspelt(s, d, op->items[i].a)) return 1;
+    }
+    return 0;
+}
+
 int session_exec(session *s, const char *text)
 {
     cmdline cl;
@@ -224,7 +274,8 @@ int session_exec(session *s, const char *text)
     s->cmdtext = text;
     s->cmd_offset = 0;
     s->errpos = -1;
-    if (s->journal) fprintf(s->journal, "%s\n", text);
+    cli_journal_begin(s);
+    const cli_command *cmd = NULL;
     int rc = 0;
     if (cli_parse(&cl, text, msg, sizeof msg, &errpos)) {
         s->errpos = errpos;
@@ -232,7 +283,7 @@ int session_exec(session *s, const char *text)
         goto done;
     }
     if (!cl.name) goto done;
-    const cli_command *cmd = cli_find_command(cl.name->text);
+    cmd = cli_find_command(cl.name->text);
     if (!cmd) {
         s->errpos = (long)cl.name->pos;
         const char *near = cli_suggest_command(cl.name->text);
@@ -247,11 +298,31 @@ int session_exec(session *s, const char *text)
         rc = cli_error(s, "%s", msg);
         goto done;
     }
+    if (check_names(s, cmd, &cl)) {
+        rc = 1;
+        goto done;
+    }
+    if (cmd->fn == cmd_run) cli_journal_run(s, text);
     s->cmd_offset = cl.if_pos;
-    s->interrupt = 0;
+    /* s->interrupt is cleared by the shell before each line it reads, not
+     * here: a Ctrl-C during a script must stop the rest of the script. */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     rc = cmd->fn(s, &cl) ? 1 : 0;
+    if (s->set.timing) {
+        /* Wall time of the command alone (parsing excluded), on stderr so
+         * that results on stdout are unchanged. */
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        double dt = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+        fprintf(stderr, "time: %.4f s  %s\n", dt, text);
+    }
 done:
     cli_cmdline_free(&cl);
+    /* Commands that write files or end the session are not run again when
+     * the journal is replayed. */
+    int replayed = !cmd || !(cmd->fn == cmd_log || cmd->fn == cmd_save || cmd->fn == cmd_export ||
+                             cmd->fn == cmd_quit || cmd->fn == cmd_run);
+    cli_journal_end(s, text, rc, replayed);
     if (rc) s->errors++;
     s->cmdtext = NULL;
     return rc;
@@ -270,6 +341,13 @@ static int run_one(void *ud, const char *cmd, size_t line)
     if (session_exec(s, cmd)) {
         rc->failed = 1;
         if (s->bail) return 1;
+    }
+    if (s->interrupt) {
+        rc->failed = 1;
+        s->src_line = line;
+        cli_error(s, "interrupted: the rest of %s is not run",
+                  s->src_name ? s->src_name : "the script");
+        return 1;
     }
     return s->quit ? 1 : 0;
 }

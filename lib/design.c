@@ -140,6 +140,7 @@ void wfs_design_free(wfs_design *d)
     for (size_t s = 1; s <= WFS_MAX_STAGES; s++) level_free(&d->lev[s]);
     free(d->describe);
     free(d->variance_name);
+    if (d->cal && d->cal_ops) d->cal_ops->free(d->cal);
     free(d);
 }
 
@@ -196,9 +197,10 @@ static long need_column(const wfs_table *t, const char *name, const char *role, 
         const uint8_t *m = wfs_table_missing(t, (size_t)j);
         while (i < wfs_table_nrows(t) && !m[i]) i++;
         wfs_fail(err, WFS_EDESIGN,
-                 "%s variable \"%s\" has %zu missing values (first in row %zu); design variables "
-                 "may not be missing",
-                 role, name, wfs_table_nmissing(t, (size_t)j), i + 1);
+                 "%s variable \"%s\" has %zu missing value%s (first in row %zu); design "
+                 "variables may not be missing",
+                 role, name, wfs_table_nmissing(t, (size_t)j),
+                 wfs_table_nmissing(t, (size_t)j) == 1 ? "" : "s", i + 1);
         return -1;
     }
     return j;
@@ -404,10 +406,10 @@ static int check_lonely(wfs_design *d, wfs_error *err)
     if (d->nsingleton && d->lonely == WFS_LONELY_FAIL) {
         if (d->nsingleton > shown) wfs_buf_printf(&names, " and %zu more", d->nsingleton - shown);
         rc = wfs_fail(err, WFS_EDESIGN,
-                      "%s has only one %s (%s%s); with lonely=fail no variance can be estimated. "
+                      "%s only one %s (%s%s); with lonely=fail no variance can be estimated. "
                       "Choose a policy: lonely=adjust (centre on the grand mean), average, "
                       "certainty or remove",
-                      d->nsingleton == 1 ? "a stratum" : "some strata",
+                      d->nsingleton == 1 ? "a stratum has" : "some strata have",
                       first_stage == 1 ? "PSU" : "sampled unit at a later stage",
                       names.data ? names.data : "",
                       first_stage > 1 ? ", with an fpc for that stage" : "");
@@ -570,17 +572,37 @@ int wfs_design_new(wfs_design **out, const wfs_table *t, const wfs_design_spec *
     /* fpc: all counts (> 1 somewhere) or all fractions, never mixed. */
     if (spec->nfpc) {
         int any_big = 0, any_small = 0;
+        size_t big_s = 0, big_i = 0, small_s = 0, small_i = 0;
         for (size_t s = 0; s < spec->nfpc; s++) {
             const double *f = wfs_table_numeric(t, (size_t)fcol[s]);
             for (size_t i = 0; i < n; i++) {
-                any_big |= f[i] > 1;
-                any_small |= f[i] < 1;
+                /* A zero or negative fpc is neither kind; say so before
+                 * it can be taken for a fraction in a mixture. */
+                if (!(f[i] > 0) || !isfinite(f[i])) {
+                    rc = wfs_fail(err, WFS_EDESIGN, "fpc \"%s\" must be positive (row %zu has %g)",
+                                  spec->fpc[s], i + 1, f[i]);
+                    goto fail;
+                }
+                if (f[i] > 1 && !any_big) {
+                    any_big = 1;
+                    big_s = s;
+                    big_i = i;
+                }
+                if (f[i] < 1 && !any_small) {
+                    any_small = 1;
+                    small_s = s;
+                    small_i = i;
+                }
             }
         }
         if (any_big && any_small) {
+            const double *fb = wfs_table_numeric(t, (size_t)fcol[big_s]);
+            const double *fs = wfs_table_numeric(t, (size_t)fcol[small_s]);
             rc = wfs_fail(err, WFS_EDESIGN,
-                          "fpc mixes population counts (> 1) and sampling fractions (< 1); use one "
-                          "kind for every stage");
+                          "fpc mixes population counts (> 1: \"%s\" is %g in row %zu) and sampling "
+                          "fractions (< 1: \"%s\" is %g in row %zu); use one kind for every stage",
+                          spec->fpc[big_s], fb[big_i], big_i + 1, spec->fpc[small_s],
+                          fs[small_i], small_i + 1);
             goto fail;
         }
         for (size_t s = 1; s <= spec->nfpc; s++)
@@ -671,6 +693,8 @@ int wfs_design_copy(wfs_design **out, const wfs_design *src, wfs_error *err)
     d->stratum_label = NULL;
     memset(d->lev, 0, sizeof d->lev);
     d->describe = d->variance_name = NULL;
+    d->cal = NULL;
+    if (src->cal && !(d->cal = src->cal_ops->copy(src->cal))) goto nomem;
     if (copy_spec(d, &src->spec, err)) goto nomem;
     d->w = wfs_mallocarray(d->n, sizeof *d->w);
     if (!d->w) goto nomem;

@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 
+#include "crosstab-private.h"
 #include "wfs-private.h"
 
 /* ------------------------------------------------------------------ */
@@ -538,8 +539,364 @@ static int ends_with_table_row(const wfs_buf *b)
     return b->data[i] == '|';
 }
 
+/* ------------------------------------------------------------------ */
+/* Cross-tabulations (tab): publication tables                         */
+/* ------------------------------------------------------------------ */
+
+static const wfs_value *field_of(const wfs_result *r, const char *key)
+{
+    for (size_t i = 0; i < wfs_result_nfields(r); i++)
+        if (strcmp(wfs_result_field_key(r, i), key) == 0) return wfs_result_field_value(r, i);
+    return NULL;
+}
+
+static const char *field_str(const wfs_result *r, const char *key)
+{
+    const wfs_value *v = field_of(r, key);
+    return v && v->type == WFS_V_STR ? v->s : NULL;
+}
+
+static const wfs_value *field_list(const wfs_result *r, const char *key)
+{
+    const wfs_value *v = field_of(r, key);
+    return v && v->type == WFS_V_STRLIST ? v : NULL;
+}
+
+/* The marker of an estimate's flags (suppression first), noting it used.
+ * A zero variance goes without saying for a count of 0 or a percentage of
+ * 0 or 100. */
+static const char *flag_mark(const wfs_estimate *e, int pct, unsigned *used)
+{
+    unsigned f = e->flags;
+    if (e->estimate == 0 || (pct && e->estimate == 1)) f &= ~(unsigned)WFS_FLAG_ZERO_VAR;
+    if (e->flags & WFS_FLAG_SUPPRESSED) {
+        *used |= WFS_FLAG_SUPPRESSED;
+        return markers[0].mark;
+    }
+    if (e->flags & WFS_FLAG_SUPPRESSED_COMP) {
+        *used |= WFS_FLAG_SUPPRESSED_COMP;
+        return markers[1].mark;
+    }
+    for (size_t m = 2; m < sizeof markers / sizeof *markers; m++)
+        if (f & markers[m].flags) {
+            *used |= markers[m].flags & f;
+            return markers[m].mark;
+        }
+    return "";
+}
+
+static int hidden_est(const wfs_estimate *e)
+{
+    return (e->flags & (WFS_FLAG_SUPPRESSED | WFS_FLAG_SUPPRESSED_COMP)) != 0;
+}
+
+/* A percentage with its marker, and the bracketed SE or interval under it. */
+static void pct_cells(char *top, char *under, size_t sz, const wfs_estimate *e,
+                      const wfs_render_options *opt, unsigned *used)
+{
+    const char *mark = flag_mark(e, 1, used);
+    under[0] = '\0';
+    if (hidden_est(e)) {
+        snprintf(top, sz, "%s", mark);
+        return;
+    }
+    if (isnan(e->estimate)) {
+        snprintf(top, sz, "-");
+        return;
+    }
+    snprintf(top, sz, "%.*f%s", opt->digits, e->estimate * 100, mark);
+    if (opt->show == WFS_SHOW_CI) {
+        if (!isnan(e->ci_lower) && !isnan(e->ci_upper))
+            snprintf(under, sz, "[%.*f, %.*f]", opt->digits, e->ci_lower * 100, opt->digits,
+                     e->ci_upper * 100);
+    } else if (!isnan(e->se)) {
+        snprintf(under, sz, "(%.*f)", opt->digits, e->se * 100);
+    }
+}
+
+static void count_cell(char *buf, size_t sz, const wfs_estimate *e, int decimals, unsigned *used)
+{
+    const char *mark = flag_mark(e, 0, used);
+    if (hidden_est(e))
+        snprintf(buf, sz, "%s", mark);
+    else if (isnan(e->estimate))
+        snprintf(buf, sz, "-");
+    else
+        snprintf(buf, sz, "%.*f%s", decimals, e->estimate, mark);
+}
+
+static void base_cell(char *buf, size_t sz, const wfs_estimate *e, unsigned *used)
+{
+    if (hidden_est(e))
+        snprintf(buf, sz, "%s", flag_mark(e, 0, used));
+    else if (isnan(e->n))
+        snprintf(buf, sz, "-");
+    else
+        snprintf(buf, sz, "%.0f", e->n);
+}
+
+static void test_line(wfs_buf *b, const wfs_test *t, int markdown)
+{
+    char stat[64], p[32];
+    if (isnan(t->statistic)) {
+        wfs_buf_printf(b, "%s: not defined (see the notes)%s", t->name, markdown ? "  \n" : "\n");
+        return;
+    }
+    wfs_fmt_est(stat, sizeof stat, t->statistic, NAN);
+    if (isnan(t->p_value))
+        snprintf(p, sizeof p, "NA");
+    else if (t->p_value < 0.0001)
+        snprintf(p, sizeof p, "< 0.0001");
+    else
+        snprintf(p, sizeof p, "= %.4f", t->p_value);
+    if (!isnan(t->ndf))
+        wfs_buf_printf(b, "%s: F = %s on %.3g and %.4g df, p %s", t->name, stat, t->ndf, t->ddf, p);
+    else
+        wfs_buf_printf(b, "%s: X2 = %s on %.4g df, p %s", t->name, stat, t->df, p);
+    wfs_buf_puts(b, markdown ? "  \n" : "\n");
+}
+
+#define XT 96
+
+/* Draw one layer: the percentage table with the bases, then the weighted
+ * counts. E points at the layer's first estimate. */
+static void crosstab_layer(wfs_buf *b, const wfs_result *r, const wfs_estimate *E,
+                           const wfs_tab_shape *sh, const wfs_value *rows, const wfs_value *cols,
+                           const char *rowvar, const char *colvar, const wfs_render_options *opt,
+                           int markdown, unsigned *used)
+{
+    size_t R = sh->R, C = sh->C, ncols = (C ? C : 0) + 2 + (C && sh->pct == WFS_PCT_ROW);
+    char(*top)[XT] = calloc(ncols, sizeof *top);
+    char(*under)[XT] = calloc(ncols, sizeof *under);
+    const char **cells = calloc(ncols, sizeof *cells), **cells2 = calloc(ncols, sizeof *cells2);
+    wfs_tt *t = wfs_tt_new(ncols);
+    if (!top || !under || !cells || !cells2 || !t) {
+        b->failed = 1;
+        goto out;
+    }
+    /* Title. */
+    const char *what = !C ? "percentages"
+                       : sh->pct == WFS_PCT_COL ? "column percentages"
+                       : sh->pct == WFS_PCT_ROW ? "row percentages"
+                                                : "percentages of the whole table";
+    char lvl[64];
+    snprintf(lvl, sizeof lvl, "%g%% confidence intervals", wfs_result_ci_level(r) * 100);
+    if (C)
+        wfs_buf_printf(b, "%s by %s: %s (%s in brackets)", rowvar, colvar, what,
+                       opt->show == WFS_SHOW_CI ? lvl : "standard errors");
+    else
+        wfs_buf_printf(b, "%s: %s (%s in brackets)", rowvar, what,
+                       opt->show == WFS_SHOW_CI ? lvl : "standard errors");
+    wfs_buf_puts(b, markdown ? "\n\n" : "\n");
+    size_t c0 = 0;
+    wfs_tt_header(t, c0++, rowvar, WFS_TT_LEFT);
+    for (size_t c = 0; c < C; c++) wfs_tt_header(t, c0++, cols->list[c], WFS_TT_RIGHT);
+    wfs_tt_header(t, c0++, C ? "Total" : "%", WFS_TT_RIGHT);
+    if (C && sh->pct == WFS_PCT_ROW) wfs_tt_header(t, c0++, "Base", WFS_TT_RIGHT);
+    int any_under;
+    for (size_t i = 0; i <= R; i++) {
+        if (i == R) wfs_tt_rule(t);
+        memset(cells, 0, ncols * sizeof *cells);
+        memset(cells2, 0, ncols * sizeof *cells2);
+        any_under = 0;
+        size_t k = 0;
+        cells[k++] = i < R ? rows->list[i] : "Total";
+        for (size_t c = 0; c <= C; c++, k++) {
+            size_t cc = C ? c : 0;
+            if (!C && c > 0) break;
+            size_t pp = wfs_tab_prop_at(sh, i, C ? cc : 0);
+            if (!C && i == R) pp = SIZE_MAX;
+            if (pp == SIZE_MAX) {
+                /* A total of 100% by construction, unless nobody is in it. */
+                const wfs_estimate *ce = &E[wfs_tab_count_at(sh, i, cc)];
+                if (!hidden_est(ce) && !(ce->n > 0))
+                    snprintf(top[k], XT, "-");
+                else
+                    snprintf(top[k], XT, "%.*f", opt->digits, 100.0);
+                cells[k] = top[k];
+                continue;
+            }
+            pct_cells(top[k], under[k], XT, &E[pp], opt, used);
+            cells[k] = top[k];
+            cells2[k] = under[k];
+            any_under |= under[k][0] != 0;
+        }
+        if (C && sh->pct == WFS_PCT_ROW) {
+            base_cell(top[k], XT, &E[wfs_tab_count_at(sh, i, C)], used);
+            cells[k] = top[k];
+        }
+        wfs_tt_row(t, cells);
+        if (any_under) {
+            cells2[0] = "";
+            wfs_tt_row(t, cells2);
+        }
+    }
+    if (!C || sh->pct != WFS_PCT_ROW) {
+        memset(cells, 0, ncols * sizeof *cells);
+        cells[0] = "Unweighted base";
+        size_t k = 1;
+        for (size_t c = 0; c < C; c++, k++) {
+            base_cell(top[k], XT, &E[wfs_tab_count_at(sh, R, c)], used);
+            cells[k] = top[k];
+        }
+        base_cell(top[k], XT, &E[wfs_tab_count_at(sh, R, C)], used);
+        cells[k] = top[k];
+        wfs_tt_row(t, cells);
+    }
+    wfs_tt_render(t, b, opt->width, markdown);
+    wfs_tt_free(t);
+    t = NULL;
+
+    /* Weighted counts. */
+    const wfs_estimate *tot = &E[wfs_tab_count_at(sh, R, C)];
+    double N = tot->estimate;
+    if (isnan(N)) N = 0;
+    int dec = wfs_decimals_for(N, NAN);
+    if (dec > 2) dec = 2;
+    wfs_buf_puts(b, "\n");
+    if (C)
+        wfs_buf_printf(b, "%s by %s: weighted counts", rowvar, colvar);
+    else
+        wfs_buf_printf(b, "%s: weighted counts", rowvar);
+    wfs_buf_puts(b, markdown ? "\n\n" : "\n");
+    size_t nc2 = (C ? C : 0) + 2;
+    t = wfs_tt_new(nc2);
+    if (!t) {
+        b->failed = 1;
+        goto out;
+    }
+    c0 = 0;
+    wfs_tt_header(t, c0++, rowvar, WFS_TT_LEFT);
+    for (size_t c = 0; c < C; c++) wfs_tt_header(t, c0++, cols->list[c], WFS_TT_RIGHT);
+    wfs_tt_header(t, c0++, C ? "Total" : "count", WFS_TT_RIGHT);
+    for (size_t i = 0; i <= R; i++) {
+        if (i == R) wfs_tt_rule(t);
+        memset(cells, 0, ncols * sizeof *cells);
+        size_t k = 0;
+        cells[k++] = i < R ? rows->list[i] : "Total";
+        for (size_t c = 0; c <= C; c++, k++) {
+            count_cell(top[k], XT, &E[wfs_tab_count_at(sh, i, c)], dec, used);
+            cells[k] = top[k];
+            if (!C) break;
+        }
+        wfs_tt_row(t, cells);
+    }
+    wfs_tt_render(t, b, opt->width, markdown);
+    wfs_tt_free(t);
+    t = NULL;
+
+    /* Design effects of the percentages, when asked for (deff). */
+    int any_deff = 0;
+    for (size_t i = 0; i <= R; i++)
+        for (size_t c = 0; c <= C; c++) {
+            size_t pp = wfs_tab_prop_at(sh, i, c);
+            if (pp != SIZE_MAX && !isnan(E[pp].deff)) any_deff = 1;
+            if (!C) break;
+        }
+    if (!any_deff) goto out;
+    wfs_buf_puts(b, "\n");
+    if (C)
+        wfs_buf_printf(b, "%s by %s: design effects of the percentages", rowvar, colvar);
+    else
+        wfs_buf_printf(b, "%s: design effects of the percentages", rowvar);
+    wfs_buf_puts(b, markdown ? "\n\n" : "\n");
+    t = wfs_tt_new(nc2);
+    if (!t) {
+        b->failed = 1;
+        goto out;
+    }
+    c0 = 0;
+    wfs_tt_header(t, c0++, rowvar, WFS_TT_LEFT);
+    for (size_t c = 0; c < C; c++) wfs_tt_header(t, c0++, cols->list[c], WFS_TT_RIGHT);
+    wfs_tt_header(t, c0++, C ? "Total" : "deff", WFS_TT_RIGHT);
+    for (size_t i = 0; i <= R; i++) {
+        int any = 0;
+        memset(cells, 0, ncols * sizeof *cells);
+        size_t k = 0;
+        cells[k++] = i < R ? rows->list[i] : "Total";
+        for (size_t c = 0; c <= C; c++, k++) {
+            size_t pp = wfs_tab_prop_at(sh, i, c);
+            if (!C && i == R) pp = SIZE_MAX;
+            top[k][0] = '\0';
+            if (pp != SIZE_MAX && !hidden_est(&E[pp]) && !isnan(E[pp].deff)) {
+                snprintf(top[k], XT, "%.2f", E[pp].deff);
+                any = 1;
+            }
+            cells[k] = top[k];
+            if (!C) break;
+        }
+        if (i == R && !any) break;
+        if (i == R) wfs_tt_rule(t);
+        wfs_tt_row(t, cells);
+    }
+    wfs_tt_render(t, b, opt->width, markdown);
+out:
+    wfs_tt_free(t);
+    free(top);
+    free(under);
+    free(cells);
+    free(cells2);
+}
+
+/* Returns 1 when the result was drawn as a crosstab, 0 when its shape is
+ * not one (the caller falls back to the list of estimates). */
+static int crosstab_text(wfs_buf *b, const wfs_result *r, const wfs_render_options *opt,
+                         int markdown)
+{
+    const char *rowvar = field_str(r, "row"), *colvar = field_str(r, "column");
+    const wfs_value *rows = field_list(r, "rows"), *cols = field_list(r, "columns");
+    const wfs_value *layers = field_list(r, "layers"), *lvars = field_list(r, "layer_variables");
+    if (!rowvar || !rows || !rows->nlist || (colvar && (!cols || !cols->nlist))) return 0;
+    wfs_tab_shape sh = {rows->nlist, colvar ? cols->nlist : 0, WFS_PCT_COL};
+    const char *pct = field_str(r, "pct");
+    if (pct && wfs_pct_parse(pct) >= 0) sh.pct = (wfs_pct)wfs_pct_parse(pct);
+    size_t per = wfs_tab_per_layer(&sh), nl = layers ? layers->nlist : 1;
+    if (!nl || wfs_result_nestimates(r) != per * nl) return 0;
+    size_t nt = wfs_result_ntests(r), tpl = nt % nl == 0 ? nt / nl : 0;
+    unsigned used = 0;
+    for (size_t l = 0; l < nl; l++) {
+        if (l) wfs_buf_putc(b, '\n');
+        if (layers) {
+            wfs_buf_puts(b, markdown ? "**" : "");
+            for (size_t j = 0; lvars && j < lvars->nlist; j++)
+                wfs_buf_printf(b, "%s%s", j ? ", " : "", lvars->list[j]);
+            wfs_buf_printf(b, " = %s", layers->list[l]);
+            wfs_buf_puts(b, markdown ? "**\n\n" : "\n");
+        }
+        crosstab_layer(b, r, wfs_result_estimate(r, l * per), &sh, rows, cols, rowvar, colvar, opt,
+                       markdown, &used);
+        if (tpl) {
+            wfs_buf_putc(b, '\n');
+            for (size_t k = 0; k < tpl; k++)
+                test_line(b, wfs_result_test(r, l * tpl + k), markdown);
+        }
+    }
+    if (used) {
+        wfs_buf_putc(b, '\n');
+        for (size_t m = 0; m < sizeof markers / sizeof *markers; m++)
+            if (used & markers[m].flags) {
+                wfs_buf_puts(b, markers[m].text);
+                wfs_buf_puts(b, markdown ? "  \n" : "\n");
+            }
+    }
+    if (!tpl)
+        for (size_t k = 0; k < nt; k++) test_line(b, wfs_result_test(r, k), markdown);
+    wfs_buf_putc(b, '\n');
+    for (size_t i = 0; i < wfs_result_nfooters(r); i++) {
+        wfs_buf_puts(b, wfs_result_footer(r, i));
+        wfs_buf_puts(b, markdown ? "  \n" : "\n");
+    }
+    for (size_t i = 0; i < wfs_result_nnotes(r); i++) {
+        wfs_buf_printf(b, "note: %s", wfs_result_note(r, i));
+        wfs_buf_puts(b, markdown ? "  \n" : "\n");
+    }
+    return 1;
+}
+
 int wfs_render_text(wfs_buf *b, const wfs_result *r, const wfs_render_options *opt, int markdown)
 {
+    if (wfs_result_layout(r) == WFS_LAYOUT_CROSSTAB && crosstab_text(b, r, opt, markdown))
+        return b->failed ? WFS_ENOMEM : 0;
     size_t nf = wfs_result_nfields(r);
     if (nf) {
         size_t kw = 0;

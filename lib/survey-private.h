@@ -23,6 +23,20 @@ typedef struct wfs_level {
     double *popsize;   /* population count N (INFINITY when no fpc) */
 } wfs_level;
 
+/* Calibration of a design's weights (post-stratification, raking,
+ * calibration; weighting.c). The design owns it through these operations so
+ * that lower modules need not know weighting.c. resid replaces the row
+ * influence values X (n x B, row-major, zero outside the domain) by their
+ * residuals against the calibration model, as R's svyrecvar does with
+ * postStrata. */
+typedef struct wfs_calib wfs_calib;
+typedef struct wfs_calib_ops {
+    int (*resid)(const wfs_calib *cal, const struct wfs_design *d, double *X, size_t B,
+                 wfs_error *err);
+    wfs_calib *(*copy)(const wfs_calib *cal);
+    void (*free)(wfs_calib *cal);
+} wfs_calib_ops;
+
 struct wfs_design {
     const wfs_table *t;
     size_t n;
@@ -43,6 +57,8 @@ struct wfs_design {
     char *describe;
     char *variance_name;
     int calibrated;       /* domains keep every stratum (R's calibrated designs) */
+    wfs_calib *cal;       /* NULL unless weights were calibrated */
+    const wfs_calib_ops *cal_ops;
     size_t nsingleton;    /* strata (any level) with one sampled unit */
 };
 
@@ -55,20 +71,108 @@ static inline size_t wfs_unit_of(const wfs_design *d, size_t i)
 
 /* ---- variance engine (variance.c) ---- */
 
-/* Covariance of K estimated totals (row-major K x K into V) from their
- * totals per unit at the accumulation level (U, nunits x K, row-major),
- * following R's svyrecvar: with-replacement within strata unless an fpc is
- * given, later stages added when their fpcs are given, the lonely-PSU policy
- * of the design. present (per unit at the accumulation level, may be NULL
- * for "all") marks units holding rows of the estimation domain; strata
- * without such units take no part, as when R drops rows for a domain.
- * *lonely_used is set when a singleton stratum contributed by adjust or
- * average. */
-int wfs_recvar(double *V, const wfs_design *d, const double *U, size_t K, const uint8_t *present,
-               int *lonely_used, wfs_error *err);
+/* Covariance (K x K, row-major, into V) of K estimated totals from their
+ * totals per sampling unit at the design's accumulation level, following
+ * R's svyrecvar: with replacement within strata unless an fpc is given,
+ * later stages added when their fpcs are given, the design's lonely-PSU
+ * policy. units[0..m) lists the units holding rows of the estimation
+ * domain (each once) and Z (m x K) their totals; units outside the list
+ * have zero totals, and strata without listed units take no part, as when
+ * R drops out-of-domain rows. units == NULL means Z is dense over every
+ * unit (m = nunits) and all are present. *lonely_used is set when a
+ * singleton stratum contributed through adjust or average. */
+int wfs_recvar(double *V, const wfs_design *d, const uint32_t *units, const double *Z, size_t m,
+               size_t K, int *lonely_used, wfs_error *err);
+
+/* The upper (1 + level)/2 quantile of t on df degrees of freedom (normal
+ * when infinite); NaN when df <= 0. */
+double wfs_tcrit(double level, double df);
+
+/* A proportion's interval by method m (ci.c). nrows: rows in the domain
+ * (R's nrow(design) for beta); nobs: rows with nonzero weight (exact
+ * intervals at 0 and 1); ddf_design: the domain's design df (beta).
+ * Returns 1 when p is 0 or 1 and the exact interval was used. */
+int wfs_prop_ci(double *lo, double *hi, wfs_ci_method m, double p, double se, double df,
+                double level, double nrows, double nobs, double ddf_design);
+
+/* The profile-likelihood interval of svyciprop(method = "likelihood"): p
+ * the proportion, b0 the fitted logit and se its design-based standard
+ * error, lambda the design over the naive variance, nrows the domain's rows
+ * (R's glm rows), phi summary.svyglm's dispersion. */
+int wfs_prop_ci_likelihood(double *lo, double *hi, double p, double b0, double se, double lambda,
+                           double nrows, double phi, double df, double level);
 
 /* Degrees of freedom of a domain: distinct PSUs minus distinct strata among
  * the rows with in[i] (NULL = all) and a nonzero weight. */
 double wfs_domain_df(const wfs_design *d, const uint8_t *in);
+
+
+/* ---- the estimation engine (engine.c) ---- */
+
+/* Domains of an analysis: the rows passing an `if` filter, split by the
+ * combinations of the `by` variables' levels (the first varying fastest,
+ * as R's svyby; empty combinations omitted). */
+typedef struct wfs_domains {
+    size_t ngroups, nby;
+    int32_t *group;       /* per row: the group, -1 when outside */
+    size_t *start;        /* ngroups + 1 offsets into rows */
+    uint32_t *rows;       /* rows grouped by domain, in row order */
+    const char **labels;  /* ngroups x nby level labels */
+    const char *const *keys;
+    size_t nfiltered;     /* rows passing the filter */
+    size_t nmissing_by;   /* rows of the filter with a missing by value */
+    wfs_pool pool;
+} wfs_domains;
+int wfs_domains_build(wfs_domains *D, const wfs_design *d, const wfs_est_options *opt,
+                      wfs_error *err);
+void wfs_domains_free(wfs_domains *D);
+
+/* Iterate the rows of group g in row order. */
+typedef struct wfs_rowiter {
+    const wfs_domains *D;
+    size_t g, pos, end;
+} wfs_rowiter;
+void wfs_it_begin(wfs_rowiter *it, const wfs_domains *D, size_t g, size_t n);
+/* The next row, or SIZE_MAX at the end. */
+size_t wfs_it_next(wfs_rowiter *it);
+
+/* What is accumulated per row (the basis of a linear statistic). */
+enum wfs_basis_kind { WFS_B_NUMERIC, WFS_B_CATEGORICAL, WFS_B_RATIO, WFS_B_INDICATOR };
+typedef struct wfs_basis {
+    enum wfs_basis_kind kind;
+    const double *y, *x;   /* numeric / ratio numerator, ratio denominator */
+    const int32_t *codes;  /* categorical codes (-1 missing) */
+    size_t nlev;
+    double c;              /* shift for numeric values */
+    double q;              /* threshold for WFS_B_INDICATOR: I(y <= q) */
+    size_t B;              /* totals per unit */
+} wfs_basis;
+
+/* Per-domain accumulation of basis totals by sampling unit; buffers are
+ * reused across domains. After wfs_accum_run: units[0..m) the present units
+ * with totals S (m x B), T the grand totals, nrows/nobs/nmiss the domain's
+ * rows, rows with nonzero weight and rows skipped as missing, df the
+ * domain's design df. */
+typedef struct wfs_accum {
+    const wfs_design *d;
+    size_t B, cap, m;
+    int32_t *slot;         /* per unit at the accumulation level: index or -1 */
+    uint32_t *units;       /* present units */
+    double *S;             /* m x B unit totals */
+    uint8_t *pos;          /* per present unit: holds a nonzero-weight row */
+    uint32_t *stamp_psu, *stamp_str;
+    uint32_t stamp;
+    /* results for the current domain */
+    double *T;             /* B grand totals */
+    size_t nrows, nobs, nmiss;
+    double df;
+} wfs_accum;
+int wfs_accum_init(wfs_accum *A, const wfs_design *d, size_t B, size_t maxrows, wfs_error *err);
+void wfs_accum_free(wfs_accum *A);
+int wfs_accum_run(wfs_accum *A, const wfs_basis *b, const wfs_domains *D, size_t g,
+                  const wfs_control *ctl, wfs_error *err);
+/* sum w (y - a - bx x)^2 over the domain's rows with y (and x) present. */
+double wfs_domain_ss(const wfs_design *d, const wfs_domains *D, size_t g, const double *y,
+                     const double *x, double a, double bx);
 
 #endif /* WFS_SURVEY_PRIVATE_H */

@@ -170,6 +170,43 @@ int wfs_csv_read_buffer(wfs_table **out, const char *name, const char *data, siz
                         const wfs_csv_options *opt, wfs_error *err);
 
 /* ------------------------------------------------------------------ */
+/* Output files and CSV export                                         */
+/* ------------------------------------------------------------------ */
+
+/* An output file is written to a temporary name beside its target and
+ * moved into place by wfs_outfile_commit, so a failure never leaves half a
+ * file. An existing file is replaced only when replace is nonzero;
+ * otherwise open and commit fail with WFS_EEXIST. Write errors are kept
+ * and reported by commit (WFS_EIO). commit and discard free the handle;
+ * discard removes the temporary file and leaves the target as it was. */
+typedef struct wfs_outfile wfs_outfile;
+
+int wfs_outfile_open(wfs_outfile **out, const char *path, int replace, wfs_error *err);
+void wfs_outfile_write(wfs_outfile *f, const void *data, size_t len);
+int wfs_outfile_commit(wfs_outfile *f, wfs_error *err);
+void wfs_outfile_discard(wfs_outfile *f);
+
+/* Write len bytes to path in one step, as above. */
+int wfs_file_write(const char *path, const void *data, size_t len, int replace, wfs_error *err);
+
+typedef struct wfs_csv_write_options {
+    char delim;              /* field delimiter, ',' by default */
+    int replace;             /* overwrite an existing file */
+    const double *weights;   /* one per row: written as the column weight_name, or NULL */
+    const char *weight_name; /* "final_weight" when NULL; an existing column of that
+                                name gets the weights instead of its own values */
+    const wfs_control *control;
+} wfs_csv_write_options;
+
+#define WFS_CSV_WRITE_OPTIONS_INIT {',', 0, NULL, NULL, NULL}
+
+/* Write table t as CSV with a header row: numbers so they read back
+ * exactly, missing values as empty fields, labels quoted only where they
+ * must be. Errors: WFS_EEXIST, WFS_EIO, WFS_EINVAL, WFS_EINTR, WFS_ENOMEM. */
+int wfs_csv_write(const char *path, const wfs_table *t, const wfs_csv_write_options *opt,
+                  wfs_error *err);
+
+/* ------------------------------------------------------------------ */
 /* Filter expressions (if EXPR)                                        */
 /* ------------------------------------------------------------------ */
 
@@ -392,6 +429,365 @@ wfs_value wfs_value_str(const char *s);
 wfs_value wfs_value_bool(int b);
 wfs_value wfs_value_null(void);
 wfs_value wfs_value_strlist(const char *const *list, size_t n);
+
+/* ------------------------------------------------------------------ */
+/* Estimation                                                          */
+/* ------------------------------------------------------------------ */
+
+/* Interval methods. For proportions (R's svyciprop): logit (the default),
+ * wald (R's "mean"), xlogit, asin, beta (Korn-Graubard), wilson (with the
+ * effective sample size) and likelihood (profile likelihood of the
+ * quasi-binomial model). For quantiles the Woodruff interval on the CDF
+ * uses wald (R's "mean", the default), xlogit, asin or beta. */
+typedef enum wfs_ci_method {
+    WFS_CI_LOGIT = 0,
+    WFS_CI_WALD,
+    WFS_CI_XLOGIT,
+    WFS_CI_ASIN,
+    WFS_CI_BETA,
+    WFS_CI_WILSON,
+    WFS_CI_LIKELIHOOD
+} wfs_ci_method;
+
+/* Name of an interval method ("logit", ...), and the reverse: "mean" is
+ * accepted for wald; -1 if unknown. */
+const char *wfs_ci_name(wfs_ci_method m);
+int wfs_ci_parse(const char *name);
+
+/* Design effects: none, R's deff=TRUE (SRS without replacement, N = sum of
+ * weights) or deff="replace" (SRS with replacement). */
+typedef enum wfs_deff { WFS_DEFF_NONE = 0, WFS_DEFF_YES, WFS_DEFF_REPLACE } wfs_deff;
+
+/* Quantile rules of R's svyquantile (qrule = "math", "school", "hf7"). */
+typedef enum wfs_qrule { WFS_QRULE_MATH = 0, WFS_QRULE_SCHOOL, WFS_QRULE_HF7 } wfs_qrule;
+const char *wfs_qrule_name(wfs_qrule q);
+int wfs_qrule_parse(const char *name);
+
+/* Options shared by the estimators. by: classifying variables (one
+ * estimate per combination of their levels, the first varying fastest, as
+ * R's svyby); filter: an `if` expression restricting the domain (the full
+ * design is kept for the variance); level: confidence level; df: degrees of
+ * freedom of the intervals, 0 for the design df of each domain (PSUs
+ * holding domain members minus strata), INFINITY for normal quantiles.
+ * p/np: quantile probabilities (NULL = 0.25, 0.5, 0.75). */
+typedef struct wfs_est_options {
+    const char *const *by;
+    size_t nby;
+    const char *filter;
+    double level;
+    double df;
+    wfs_ci_method ci;
+    int ci_set;       /* nonzero when ci was chosen (quantiles default to wald) */
+    wfs_deff deff;
+    const double *p;
+    size_t np;
+    wfs_qrule qrule;
+    const char *dataset; /* name reported in the result, may be NULL */
+    const wfs_control *control;
+} wfs_est_options;
+
+#define WFS_EST_OPTIONS_INIT                                                                       \
+    {NULL, 0, NULL, 0.95, 0, WFS_CI_LOGIT, 0, WFS_DEFF_NONE, NULL, 0, WFS_QRULE_MATH, NULL, NULL}
+
+/* The estimators. Each creates a result (command "mean", "total", "prop",
+ * "ratio", "quantile") with one estimate per variable (per level for
+ * categorical variables) and domain. Missing values of an analysis
+ * variable exclude the row from that estimate only (R's na.rm = TRUE); the
+ * count excluded is reported in a note. Errors: WFS_ENOTFOUND (unknown
+ * variable), WFS_ETYPE (wrong type), WFS_EDOMAIN (an empty domain or
+ * filter), WFS_EDESIGN (a lonely PSU the policy cannot handle),
+ * WFS_EPARSE (a bad filter), WFS_ENOMEM, WFS_EINTR. */
+int wfs_mean(wfs_result **out, const wfs_design *d, const char *const *vars, size_t nvars,
+             const wfs_est_options *opt, wfs_error *err);
+int wfs_total(wfs_result **out, const wfs_design *d, const char *const *vars, size_t nvars,
+              const wfs_est_options *opt, wfs_error *err);
+/* Proportion of every level of a categorical variable, or of each distinct
+ * value of a numeric one. */
+int wfs_prop(wfs_result **out, const wfs_design *d, const char *var, const wfs_est_options *opt,
+             wfs_error *err);
+/* Ratio of totals sum(w num) / sum(w den). */
+int wfs_ratio(wfs_result **out, const wfs_design *d, const char *num, const char *den,
+              const wfs_est_options *opt, wfs_error *err);
+int wfs_quantile(wfs_result **out, const wfs_design *d, const char *const *vars, size_t nvars,
+                 const wfs_est_options *opt, wfs_error *err);
+
+/* Footer lines describing a design's variance method and policies, added
+ * to a result (design, variance method, lonely-PSU policy). */
+int wfs_result_add_design_footers(wfs_result *r, const wfs_design *d, wfs_error *err);
+
+/* ---- Cross-tabulations and publishable tables (crosstab.c, publish.c) ---- */
+
+/* What the percentages of a two-way table are: the proportion of each row
+ * level within each column (col, the default), of each column level within
+ * each row (row), or of each cell in the whole table (cell). */
+typedef enum wfs_pct { WFS_PCT_COL = 0, WFS_PCT_ROW, WFS_PCT_CELL } wfs_pct;
+
+/* The tests of independence of R's svychisq, as bits. */
+enum {
+    WFS_TEST_F = 1u << 0,       /* Rao-Scott second order, "rao-scott-f" */
+    WFS_TEST_CHISQ = 1u << 1,   /* Rao-Scott first order, "rao-scott-chisq" */
+    WFS_TEST_WALD = 1u << 2,    /* Wald F, "wald" */
+    WFS_TEST_ADJWALD = 1u << 3, /* adjusted Wald F, "adjusted-wald" */
+    WFS_TEST_ALL = 0xfu
+};
+
+/* Options of wfs_tab beyond the estimators' (wfs_est_options). tests: a
+ * set of WFS_TEST_ bits (0 for none; ignored for one-way tables).
+ * suppress: hide every cell and margin whose unweighted count is below
+ * this (0 = off), with complementary suppression; see wfs_suppress_table. */
+typedef struct wfs_tab_options {
+    wfs_pct pct;
+    unsigned tests;
+    double suppress;
+} wfs_tab_options;
+
+#define WFS_TAB_OPTIONS_INIT {WFS_PCT_COL, WFS_TEST_F, 0}
+
+/* A weighted table of row against opt->by[0] (one-way when opt->nby is 0),
+ * one table per combination of the levels of opt->by[1..] (the layers),
+ * restricted to opt->filter. Rows missing either variable are left out of
+ * the table (and counted in a note); the domains keep the full design.
+ *
+ * The result (command "tab", layout WFS_LAYOUT_CROSSTAB) holds for every
+ * layer, in this order:
+ *   - weighted counts ("count") of every cell, column by column: variable
+ *     ROW, level r, domain {COL: c} (pct=cell: level "r|c", domain {});
+ *   - the margins: counts of every row level (variable ROW, domain {}),
+ *     every column level (variable COL, domain {}) and the total (variable
+ *     ROW, level NULL);
+ *   - the percentages ("prop") of every cell: pct=col as the counts; pct=row
+ *     row by row with variable COL, level c, domain {ROW: r}; pct=cell as
+ *     the counts;
+ *   - the percentages of the margins: of the row levels (pct=col, cell) and
+ *     of the column levels (pct=row, cell), with domain {}.
+ * A layered table adds the layer variables to every domain. A one-way table
+ * has the counts of every level, the total, then the proportions. Counts
+ * carry the unweighted count of their cell in n; proportions the unweighted
+ * base of their domain. Estimates follow R: counts as svyby(svytotal),
+ * percentages as svyby(svymean) / svyciprop in each domain, tests as
+ * svychisq on each layer. Fields "row", "column", "pct", "rows" and
+ * "columns" (the levels in order) and, with layers, "layer_variables" and
+ * "layers" describe the table; every layer has the requested tests in the
+ * order F, Chisq, Wald, adjusted Wald (null, with a note, where a test is
+ * not defined). Proportions carry the NCHS reliability flags
+ * (wfs_nchs_prop_flags); suppressed entries have every number but df
+ * hidden. Errors as the estimators, plus WFS_ELIMIT for too many levels. */
+int wfs_tab(wfs_result **out, const wfs_design *d, const char *row, const wfs_est_options *opt,
+            const wfs_tab_options *topt, wfs_error *err);
+
+/* Name of a percentage base ("col", "row", "cell") and the reverse (-1 if
+ * unknown; "column" is accepted). */
+const char *wfs_pct_name(wfs_pct p);
+int wfs_pct_parse(const char *name);
+
+/* Cell suppression of a table with margins, so that no hidden entry can be
+ * derived exactly from the shown ones through the table's additivity.
+ *
+ * A two-way table (nc >= 1) is an (nr + 1) x (nc + 1) row-major grid: the
+ * interior nr x nc cells, column nc holding the row totals, row nr the
+ * column totals and [nr][nc] the grand total. nc == 0 means a one-way
+ * table: nr cells then the total (nr + 1 entries). n holds the unweighted
+ * count of every entry; known (may be NULL) marks entries whose value is
+ * public whatever is hidden (the 100% totals of a percentage table).
+ * Entries with n < threshold get WFS_FLAG_SUPPRESSED in flags (which the
+ * caller zeroes or presets: preset suppression bits are kept); then the
+ * cheapest further entries (smallest n, interior before margins) get
+ * WFS_FLAG_SUPPRESSED_COMP until every hidden entry that is not known lies
+ * on a cycle of hidden entries (two-way) or shares its line with another
+ * hidden entry (one-way), first with the known entries fixed and then
+ * with every entry. Errors: WFS_EINVAL, WFS_ENOMEM. */
+int wfs_suppress_table(unsigned *flags, const double *n, const uint8_t *known, size_t nr,
+                       size_t nc, double threshold, wfs_error *err);
+
+/* Reliability flags of a proportion under the NCHS Data Presentation
+ * Standards for Proportions (Parker et al. 2017, Vital Health Stat 2(175)):
+ * WFS_FLAG_SMALL_N when the effective sample size p(1-p)/se^2 (at most n;
+ * n itself at p = 0 or 1) is below 30; WFS_FLAG_WIDE_CI when the 95%
+ * Korn-Graubard interval is at least 0.30 wide, or wider than 0.05 and
+ * more than 130% of p; WFS_FLAG_UNRELIABLE with either; WFS_FLAG_SMALL_DF
+ * when df < 8. n: the unweighted base (rows with nonzero weight); nrows:
+ * the rows of the domain (R's nrow, for the interval); df: the domain's
+ * design degrees of freedom. */
+unsigned wfs_nchs_prop_flags(double p, double se, double n, double nrows, double df);
+
+/* ------------------------------------------------------------------ */
+/* Weighting: post-stratification, raking, calibration, trimming       */
+/* ------------------------------------------------------------------ */
+
+/* Every weighting function leaves its input design untouched and, on
+ * success, creates a new design over the same table with the new weights
+ * (free it with wfs_design_free). Post-stratification, raking and
+ * calibration attach their calibration model to the new design so that
+ * variances are those of R's survey package: the influence values are
+ * replaced by residuals against the calibration variables (svyrecvar), and
+ * domains keep the whole design. Steps compose: each later step keeps the
+ * earlier ones, as R keeps its list of postStrata.
+ *
+ * Rows with a zero weight are outside the sample: they take no part in
+ * weighting, keep their zero weight and contribute nothing to variances
+ * (R lets such rows contribute to a post-stratified variance and gives NaN
+ * after rake or calibrate; wfstat matches R with those rows removed).
+ *
+ * Errors: WFS_ENOTFOUND (an unknown variable, or a margin level that is not
+ * in the data), WFS_EINVAL (bad totals or options, a data level without a
+ * total, a margin level without sampled rows, margins that disagree),
+ * WFS_ETYPE, WFS_ECONVERGE (raking or calibration that does not converge,
+ * bounds that cannot be met), WFS_EDOMAIN (a nonresponse cell without
+ * respondents), WFS_ENOMEM, WFS_EINTR. Each message names the variable,
+ * level or cell. */
+
+/* Population totals to weight to: categorical margins (one variable, or
+ * several crossed, with a total per level or cell) and numeric totals
+ * (calibration only). */
+typedef struct wfs_margins wfs_margins;
+
+int wfs_margins_new(wfs_margins **out, wfs_error *err);
+void wfs_margins_free(wfs_margins *m);
+/* The population total of one level of the categorical margin var. Level
+ * labels are matched to the data's level labels; for a numeric variable
+ * (whose levels are its distinct values) also by numeric value. Totals must
+ * be finite and not negative (zero totals are refused when the margin is
+ * used). Giving the same level twice is an error. */
+int wfs_margins_add(wfs_margins *m, const char *var, const char *level, double total,
+                    wfs_error *err);
+/* One cell of a margin crossing nvars variables (post-stratification on
+ * role x region): levels[k] is the level of vars[k]. */
+int wfs_margins_add_cell(wfs_margins *m, const char *const *vars, const char *const *levels,
+                         size_t nvars, double total, wfs_error *err);
+/* The population total of a numeric variable (calibration). */
+int wfs_margins_add_numeric(wfs_margins *m, const char *var, double total, wfs_error *err);
+/* Read margins from a CSV file. Either long form, with columns variable,
+ * level and total (an empty level makes a numeric total), or wide form
+ * for one crossed margin: one column per variable and a column total (or
+ * R's Freq). When nvars > 0 only the margins on those variables (for wide
+ * form: exactly those columns) are taken, in the order given, and a
+ * variable without margins in the file is an error. Problems are reported
+ * as file:line. */
+int wfs_margins_read_csv(wfs_margins *m, const char *path, const char *const *vars, size_t nvars,
+                         wfs_error *err);
+/* Number of margins; the name of margin k ("role" or "role*region"). */
+size_t wfs_margins_count(const wfs_margins *m);
+const char *wfs_margins_name(const wfs_margins *m, size_t k);
+
+/* Calibration distance functions of R's calibrate(calfun=). */
+typedef enum wfs_calfun { WFS_CALFUN_LINEAR = 0, WFS_CALFUN_RAKING, WFS_CALFUN_LOGIT } wfs_calfun;
+const char *wfs_calfun_name(wfs_calfun f);
+/* "linear", "raking", "logit"; -1 if unknown. */
+int wfs_calfun_parse(const char *name);
+
+/* Options of the weighting functions.
+ *  maxit:   iterations allowed; 0 = the default (rake 1000 cycles,
+ *           calibrate 50 Newton steps as R, trim 1000 rounds).
+ *  epsilon: convergence tolerance, relative to each target; 0 = 1e-10.
+ *           Raking stops when every margin total is within epsilon of its
+ *           target; calibration when every calibration total is; trimming
+ *           a calibrated design when every weight is within epsilon of the
+ *           bounds (relative) after re-calibration.
+ *  calfun:  calibrate's distance function (R's calfun=).
+ *  bounds, lower, upper: which bounds are in force (WFS_BOUND_LOWER,
+ *           WFS_BOUND_UPPER or both); calibrate bounds g = new weight /
+ *           old weight (R's bounds=), trim bounds the weights.
+ *  population: calibrate: the population size, an intercept total
+ *           (0 = none; categorical margins imply it).
+ *  dataset: name reported in the results (may be NULL). */
+enum { WFS_BOUND_LOWER = 1, WFS_BOUND_UPPER = 2 };
+
+typedef struct wfs_weighting_options {
+    size_t maxit;
+    double epsilon;
+    wfs_calfun calfun;
+    int bounds;
+    double lower, upper;
+    double population;
+    const char *dataset;
+    const wfs_control *control;
+} wfs_weighting_options;
+
+#define WFS_WEIGHTING_OPTIONS_INIT {0, 0, WFS_CALFUN_LINEAR, 0, 0, 0, 0, NULL, NULL}
+
+/* Each function below that takes `report` fills it (when non-NULL) with a
+ * result: fields for the method, iterations, misfit (the largest
+ * |achieved - target| / target over the targets), convergence and the
+ * weight diagnostics of wfs_weights_report, and a record table "margins"
+ * (variable, level, population, before, after) for the targets. */
+
+/* Post-stratify on one margin (one variable or a cross): w <- w N_g / N^_g
+ * (R's postStratify). Every sampled cell needs a positive total and every
+ * total a sampled row. */
+int wfs_poststratify_run(wfs_design **out, wfs_result **report, const wfs_design *d,
+                         const wfs_margins *m, const wfs_weighting_options *opt, wfs_error *err);
+
+/* Raking (iterative proportional fitting) over the margins, in order, on
+ * the table of distinct margin cells (R's rake, converged tightly). The
+ * margins' totals must agree. Stepwise use: init, then iterate until
+ * converged (or the caller gives up), then finish, which fails with
+ * WFS_ECONVERGE unless converged. */
+typedef struct wfs_rake wfs_rake;
+int wfs_rake_init(wfs_rake **out, const wfs_design *d, const wfs_margins *m,
+                  const wfs_weighting_options *opt, wfs_error *err);
+/* One cycle over every margin; updates iterations and misfit. */
+int wfs_rake_iterate(wfs_rake *rk, wfs_error *err);
+int wfs_rake_converged(const wfs_rake *rk);
+size_t wfs_rake_iterations(const wfs_rake *rk);
+double wfs_rake_misfit(const wfs_rake *rk);
+int wfs_rake_finish(wfs_design **out, wfs_result **report, const wfs_rake *rk, wfs_error *err);
+void wfs_rake_free(wfs_rake *rk);
+/* init, iterate until converged or maxit cycles, finish. */
+int wfs_rake_run(wfs_design **out, wfs_result **report, const wfs_design *d, const wfs_margins *m,
+                 const wfs_weighting_options *opt, wfs_error *err);
+
+/* Calibration (R's calibrate): categorical margins (treatment contrasts;
+ * they imply the intercept) and numeric totals; linear (GREG), raking or
+ * logit distance, optionally bounded. Newton iterations on the Lagrange
+ * multipliers with the Jacobian solved through GSL (a pseudo-inverse, as
+ * R's ginv). As R's grake, when every population total exceeds 20 times its
+ * estimate the weights are first scaled by the mean ratio, and bounds apply
+ * to the scaled weights. Stepwise use as raking. */
+typedef struct wfs_calibration wfs_calibration;
+int wfs_calibrate_init(wfs_calibration **out, const wfs_design *d, const wfs_margins *m,
+                       const wfs_weighting_options *opt, wfs_error *err);
+/* One Newton step. */
+int wfs_calibrate_iterate(wfs_calibration *c, wfs_error *err);
+int wfs_calibrate_converged(const wfs_calibration *c);
+size_t wfs_calibrate_iterations(const wfs_calibration *c);
+double wfs_calibrate_misfit(const wfs_calibration *c);
+int wfs_calibrate_finish(wfs_design **out, wfs_result **report, const wfs_calibration *c,
+                         wfs_error *err);
+void wfs_calibrate_free(wfs_calibration *c);
+int wfs_calibrate_run(wfs_design **out, wfs_result **report, const wfs_design *d,
+                      const wfs_margins *m, const wfs_weighting_options *opt, wfs_error *err);
+
+/* Trim the weights to [lower, upper] (opt->bounds says which are given;
+ * at least one must be). As R's
+ * trimWeights(strict = TRUE): weights outside are set to the bound and the
+ * amount trimmed is shared equally among the others, repeatedly, so the
+ * sum of the weights is kept. When the design is calibrated its last
+ * weighting step (post-stratification, raking or calibration) is re-run
+ * after trimming, and trimming and re-weighting alternate until the
+ * margins hold and every weight is within the bounds. */
+int wfs_trim_run(wfs_design **out, wfs_result **report, const wfs_design *d,
+                 const wfs_weighting_options *opt, wfs_error *err);
+
+/* Nonresponse adjustment within cells: respond is a numeric 0/1 variable
+ * (1 = responded); cells the classifying variables. In each cell the
+ * respondents' weights are multiplied by (sum of weights) / (sum of
+ * respondents' weights) and nonrespondents get weight zero, so the cell's
+ * weighted total is kept. A cell with sampled rows but no respondents is
+ * an error naming it. The adjusted weights act as design weights for the
+ * variance. */
+int wfs_nonresponse_run(wfs_design **out, wfs_result **report, const wfs_design *d,
+                        const char *respond, const char *const *cells, size_t ncells,
+                        const wfs_weighting_options *opt, wfs_error *err);
+
+/* Weight diagnostics (command "weights") over the rows with a nonzero
+ * weight: n, sum, mean, min, max, ratio max/min, CV (population standard
+ * deviation / mean), Kish's design effect due to weighting 1 + CV^2, the
+ * effective sample size n / (1 + CV^2) = (sum w)^2 / sum w^2, and when the
+ * weights differ from the design's own weights the range of g = weight /
+ * design weight. A note warns when the effective sample size is below half
+ * the sample. */
+int wfs_weights_report(wfs_result **out, const wfs_design *d, const wfs_weighting_options *opt,
+                       wfs_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Rendering                                                           */

@@ -113,14 +113,17 @@ expect_err "^$tmp/bin.wfs:2: error: NUL byte in the script" "a binary script"
 # each variable's name, type, levels and missing count; errors stay on
 # stderr. Every data file in tests/data is described.
 cmds=""
+nfiles=0
 for f in "$data"/*.csv "$data"/*.tsv; do
+    nfiles=$((nfiles + 1))
     case "$f" in *.tsv) d=' delim=tab' ;; *semicolon*) d=' delim=";"' ;; *) d="" ;; esac
     cmds="$cmds load \"$f\"$d; describe; list n=3;"
 done
 run "$WFSTAT" --format=json -e "$cmds describe nosuch; help load; set"
 expect_status 1 "JSON Lines"
 "$check" --describe <"$tmp/out" || fail "JSON Lines: stdout is not valid wfstat JSON Lines"
-[ "$(grep -c '"command":"describe"' "$tmp/out")" = 5 ] || fail "JSON Lines: five describe objects expected"
+[ "$(grep -c '"command":"describe"' "$tmp/out")" = "$nfiles" ] ||
+    fail "JSON Lines: one describe object per data file expected"
 expect_out '"name":"role","type":"categorical","n":12,"missing":0,"levels":\["Occupational therapist","Social work assistant","Social worker","Team manager"\]' "JSON Lines"
 expect_out '"name":"caseload","type":"numeric","n":10,"missing":2,"levels":null' "JSON Lines"
 expect_err '^error: unknown variable "nosuch"' "JSON Lines"

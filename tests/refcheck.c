@@ -11,6 +11,7 @@
  * set the relative and absolute tolerances for the lines that follow
  * (defaults 1e-9 and 1e-12): a number passes when
  * |actual - expected| <= max(abs, tol * max(|actual|, |expected|)).
+ * "CMD notes contains \"TEXT\"" checks that a note of line CMD holds TEXT.
  * '#' starts a comment. Every failing check is printed; the exit status is
  * 0 only when all pass and at least one check was made.
  */
@@ -90,6 +91,27 @@ int main(int argc, char **argv)
             continue;
         }
         const jval *obj = lines[ci];
+        if (strcmp(row, "notes") == 0 && strcmp(field, "contains") == 0) {
+            /* CMD notes contains "TEXT": some note of the line holds TEXT. */
+            const jval *a = json_get(obj, "notes");
+            size_t vl = strlen(val);
+            while (vl && (val[vl - 1] == ' ' || val[vl - 1] == '\r')) val[--vl] = 0;
+            if (vl >= 2 && val[0] == '"' && val[vl - 1] == '"') {
+                val[vl - 1] = 0;
+                memmove(val, val + 1, vl - 1);
+            }
+            int found = 0;
+            for (size_t k = 0; a && a->type == J_ARR && k < a->n; k++)
+                if (a->items[k]->type == J_STR && strstr(a->items[k]->str, val)) found = 1;
+            checks++;
+            if (!found) {
+                printf("FAIL %s:%zu: no note of line %s contains \"%s\"\n", argv[1], lineno, cmd,
+                       val);
+                failures++;
+            }
+            free(s);
+            continue;
+        }
         if (strcmp(row, "-") != 0) {
             const char *arr = "estimates";
             const char *idx = row;

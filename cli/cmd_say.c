@@ -1,0 +1,96 @@
+/* cmd_say.c - plain-English readings of the last result.
+ *
+ * say "46% said ..." prints a sentence, replacing {KEY} by the estimate of
+ * the last result whose level (or variable) is KEY, formatted with its
+ * interval: {Not met} -> "46% (95% CI 39-53%)". {KEY@VALUE} picks the row
+ * whose domain has VALUE as well. Proportions print as percentages, other
+ * statistics with decimals chosen from their standard error.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "wfs-private.h"
+
+static const wfs_estimate *find_row(const wfs_result *r, const char *key, const char *dom)
+{
+    for (size_t i = 0; i < wfs_result_nestimates(r); i++) {
+        const wfs_estimate *e = wfs_result_estimate(r, i);
+        const char *name = e->level ? e->level : e->variable;
+        if (!name || strcmp(name, key) != 0) continue;
+        if (!dom) return e;
+        for (size_t k = 0; k < e->ndomain; k++)
+            if (strcmp(e->domain_values[k], dom) == 0) return e;
+    }
+    return NULL;
+}
+
+static void format_row(wfs_buf *b, const wfs_estimate *e, double level)
+{
+    int pct = strcmp(e->statistic, "prop") == 0;
+    double lv = isnan(level) ? 0.95 : level;
+    if (pct) {
+        wfs_buf_printf(b, "%.0f%%", 100 * e->estimate);
+        if (!isnan(e->ci_lower) && !isnan(e->ci_upper))
+            wfs_buf_printf(b, " (%g%% CI %.0f\xe2\x80\x93%.0f%%)", 100 * lv, 100 * e->ci_lower,
+                           100 * e->ci_upper);
+        return;
+    }
+    char est[64], lo[64], hi[64];
+    wfs_fmt_est(est, sizeof est, e->estimate, e->se);
+    wfs_buf_puts(b, est);
+    if (!isnan(e->ci_lower) && !isnan(e->ci_upper)) {
+        wfs_fmt_est(lo, sizeof lo, e->ci_lower, e->se);
+        wfs_fmt_est(hi, sizeof hi, e->ci_upper, e->se);
+        wfs_buf_printf(b, " (%g%% CI %s\xe2\x80\x93%s)", 100 * lv, lo, hi);
+    }
+}
+
+int cmd_say(session *s, const cmdline *cl)
+{
+    if (cl->npos != 1 || cl->pos[0]->kind != TK_STRING)
+        return cli_error(s, "say takes one quoted sentence, e.g. say \"{Not met} said their "
+                            "needs were not met\"");
+    const char *t = cl->pos[0]->text;
+    wfs_buf b = WFS_BUF_INIT;
+    while (*t) {
+        if (*t != '{') {
+            wfs_buf_putc(&b, *t++);
+            continue;
+        }
+        const char *end = strchr(t, '}');
+        if (!end) {
+            wfs_buf_free(&b);
+            return cli_error(s, "say: a { has no closing }");
+        }
+        char key[512];
+        snprintf(key, sizeof key, "%.*s", (int)(end - t - 1), t + 1);
+        char *at = strchr(key, '@');
+        if (at) *at++ = 0;
+        const wfs_estimate *e = s->last ? find_row(s->last, key, at) : NULL;
+        if (!e) {
+            wfs_buf_free(&b);
+            return cli_error(s, "say: the last result has no row for {%s%s%s}", key,
+                             at ? "@" : "", at ? at : "");
+        }
+        format_row(&b, e, wfs_result_ci_level(s->last));
+        t = end + 1;
+    }
+    wfs_buf_putc(&b, '\n');
+    if (b.failed) {
+        wfs_buf_free(&b);
+        return cli_error(s, "out of memory");
+    }
+    /* The sentence is not a result: the last result stays for the next say. */
+    wfs_result *keep = s->last;
+    s->last = NULL;
+    int rc = cli_emit_text(s, "say", b.data);
+    wfs_result_free(s->last);
+    s->last = keep;
+    wfs_buf_free(&b);
+    return rc;
+}
