@@ -32,16 +32,17 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#define NSTRATA 20
-#define NPSU 2000
+#define NSTRATA      20
+#define NPSU         2000
 #define DEFAULT_ROWS 1000000ul
 #define DEFAULT_SEED 20240611ul
 
 static void usage(FILE *f)
 {
-    fprintf(f, "Usage: gen [-n ROWS] [-s SEED] [-o FILE]\n"
-               "Write a synthetic stratified, clustered survey file as CSV (default: %lu rows,\n"
-               "seed %lu, to standard output).\n",
+    fprintf(f,
+            "Usage: gen [-n ROWS] [-s SEED] [-o FILE]\n"
+            "Write a synthetic stratified, clustered survey file as CSV (default: %lu rows,\n"
+            "seed %lu, to standard output).\n",
             DEFAULT_ROWS, DEFAULT_SEED);
 }
 
@@ -75,9 +76,15 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
-        case 'o': path = optarg; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'o':
+            path = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     if (optind != argc) {
@@ -123,8 +130,8 @@ int main(int argc, char **argv)
         double w = base_weight[h] * exp(gsl_ran_gaussian(rng, 0.3));
         int l5 = (int)gsl_ran_discrete(rng, d5);
         int l4 = (int)gsl_ran_discrete(rng, d4);
-        double y = 50.0 + stratum_effect[h] + psu_effect[psu] + 2.5 * l5 +
-                   gsl_ran_gaussian(rng, 10.0);
+        double y =
+            50.0 + stratum_effect[h] + psu_effect[psu] + 2.5 * l5 + gsl_ran_gaussian(rng, 10.0);
         fprintf(out, "%d,%d,%.4f,%.4f,%c,%c,%lu\n", h + 1, psu + 1, w, y, 'a' + l5, 'w' + l4, i);
     }
     gsl_ran_discrete_free(d5);

@@ -71,7 +71,8 @@ static void check_describe(size_t line, const jval *o)
                 problem(line, "describe: a categorical variable without its n_levels levels");
             else
                 for (size_t k = 0; k < levels->n; k++)
-                    if (levels->items[k]->type != J_STR) problem(line, "describe: a level is not a string");
+                    if (levels->items[k]->type != J_STR)
+                        problem(line, "describe: a level is not a string");
         } else if (levels->type != J_NULL) {
             problem(line, "describe: levels of a variable that is not categorical");
         }
