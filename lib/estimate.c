@@ -208,21 +208,7 @@ static long need_var(const wfs_design *d, const char *name, wfs_error *err)
 {
     long col = wfs_table_find(d->t, name);
     if (col < 0) {
-        /* Suggest a close name. */
-        const char *best = NULL;
-        size_t bd = 3;
-        for (size_t j = 0; j < wfs_table_ncols(d->t); j++) {
-            size_t e = wfs_edit_distance(name, wfs_table_name(d->t, j), 2);
-            if (e < bd) {
-                bd = e;
-                best = wfs_table_name(d->t, j);
-            }
-        }
-        if (best)
-            wfs_fail(err, WFS_ENOTFOUND, "variable \"%s\" is not in the data (did you mean \"%s\"?)",
-                     name, best);
-        else
-            wfs_fail(err, WFS_ENOTFOUND, "variable \"%s\" is not in the data", name);
+        wfs_fail_unknown_variable(err, d->t, name);
         return -1;
     }
     if (wfs_table_type(d->t, (size_t)col) == WFS_TEXT) {

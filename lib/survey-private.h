@@ -171,6 +171,10 @@ int wfs_accum_init(wfs_accum *A, const wfs_design *d, size_t B, size_t maxrows, 
 void wfs_accum_free(wfs_accum *A);
 int wfs_accum_run(wfs_accum *A, const wfs_basis *b, const wfs_domains *D, size_t g,
                   const wfs_control *ctl, wfs_error *err);
+/* Report an unknown variable, suggesting the closest name in t; returns
+ * WFS_ENOTFOUND. */
+int wfs_fail_unknown_variable(wfs_error *err, const wfs_table *t, const char *name);
+
 /* sum w (y - a - bx x)^2 over the domain's rows with y (and x) present. */
 double wfs_domain_ss(const wfs_design *d, const wfs_domains *D, size_t g, const double *y,
                      const double *x, double a, double bx);
