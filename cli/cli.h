@@ -270,6 +270,11 @@ int cmd_prop(session *s, const cmdline *cl);
 int cmd_ratio(session *s, const cmdline *cl);
 int cmd_quantile(session *s, const cmdline *cl);
 int cmd_say(session *s, const cmdline *cl);
+/* The session's level, df and ci settings and a command's level=, df=, ci=,
+ * deff, by (at most maxby, into by[]) and if into estimator options; reports
+ * a bad value and returns 1. quantile: ci defaults to wald. */
+int cli_est_options(session *s, const cmdline *cl, const dataset *d, wfs_est_options *o,
+                    const char **by, size_t maxby, int quantile);
 
 /* Does an option name variables (weight=W, cluster=C1,C2)? True when it
  * has no list of values and its help says "variable" or its synopsis

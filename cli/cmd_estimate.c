@@ -112,9 +112,8 @@ int cmd_design(session *s, const cmdline *cl)
     return design_summary(s, d);
 }
 
-/* Session settings and command options into estimator options. */
-static int est_options(session *s, const cmdline *cl, const dataset *d, wfs_est_options *o,
-                       const char **by, int quantile)
+int cli_est_options(session *s, const cmdline *cl, const dataset *d, wfs_est_options *o,
+                    const char **by, size_t maxby, int quantile)
 {
     *o = (wfs_est_options)WFS_EST_OPTIONS_INIT;
     o->dataset = d->name;
@@ -160,11 +159,11 @@ static int est_options(session *s, const cmdline *cl, const dataset *d, wfs_est_
             else if (strcmp(dv, "no") == 0 || strcmp(dv, "off") == 0) o->deff = WFS_DEFF_NONE;
         }
     }
-    for (size_t k = 0; k < cl->nby && k < 8; k++) by[k] = cl->by[k]->text;
-    if (cl->nby > 8) {
-        s->errpos = (long)cl->by[8]->pos;
-        return cli_error(s, "at most 8 by variables");
+    if (cl->nby > maxby) {
+        s->errpos = (long)cl->by[maxby]->pos;
+        return cli_error(s, "at most %zu by variables", maxby);
     }
+    for (size_t k = 0; k < cl->nby; k++) by[k] = cl->by[k]->text;
     o->by = by;
     o->nby = cl->nby;
     o->filter = cl->if_text;
@@ -204,7 +203,7 @@ static int mean_total(session *s, const cmdline *cl, int total)
     const char **vars, *by[8];
     size_t nv;
     wfs_est_options o;
-    if (est_options(s, cl, d, &o, by, 0)) return 1;
+    if (cli_est_options(s, cl, d, &o, by, 8, 0)) return 1;
     if (est_vars(s, cl, &vars, &nv, total ? "total" : "mean")) return 1;
     wfs_error err = WFS_ERROR_INIT;
     wfs_result *r = NULL;
@@ -224,7 +223,7 @@ int cmd_prop(session *s, const cmdline *cl)
     if (!d) return 1;
     const char *by[8];
     wfs_est_options o;
-    if (est_options(s, cl, d, &o, by, 0)) return 1;
+    if (cli_est_options(s, cl, d, &o, by, 8, 0)) return 1;
     if (cl->npos != 1 || cl->pos[0]->kind != TK_NAME) {
         if (cl->npos > 1) s->errpos = (long)cl->pos[1]->pos;
         return cli_error(s, "prop takes one variable, e.g. prop training_needs_met by role");
@@ -242,7 +241,7 @@ int cmd_ratio(session *s, const cmdline *cl)
     if (!d) return 1;
     const char *by[8];
     wfs_est_options o;
-    if (est_options(s, cl, d, &o, by, 0)) return 1;
+    if (cli_est_options(s, cl, d, &o, by, 8, 0)) return 1;
     if (cl->npos != 3 || cl->pos[0]->kind != TK_NAME || cl->pos[1]->kind != TK_PUNCT ||
         strcmp(cl->pos[1]->text, "/") != 0 || cl->pos[2]->kind != TK_NAME) {
         if (cl->npos) s->errpos = (long)cl->pos[0]->pos;
@@ -263,7 +262,7 @@ int cmd_quantile(session *s, const cmdline *cl)
     const char **vars, *by[8];
     size_t nv;
     wfs_est_options o;
-    if (est_options(s, cl, d, &o, by, 1)) return 1;
+    if (cli_est_options(s, cl, d, &o, by, 8, 1)) return 1;
     double ps[64];
     const cmdopt *po = cli_opt(cl, "p");
     if (po) {

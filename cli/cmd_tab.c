@@ -52,54 +52,12 @@ int cmd_tab(session *s, const cmdline *cl)
         s->errpos = (long)cl->by[9]->pos;
         return cli_error(s, "tab takes a column variable and at most 8 layer variables");
     }
-    wfs_est_options o = WFS_EST_OPTIONS_INIT;
+    wfs_est_options o;
     wfs_tab_options t = WFS_TAB_OPTIONS_INIT;
     const char *by[9];
-    o.dataset = d->name;
-    o.level = s->set.level;
-    o.df = isnan(s->set.df) ? 0 : s->set.df;
-    int ci = wfs_ci_parse(s->set.ci);
-    o.ci = ci < 0 ? WFS_CI_LOGIT : (wfs_ci_method)ci;
+    if (cli_est_options(s, cl, d, &o, by, 9, 0)) return 1;
     t.suppress = s->set.suppress;
     const char *v;
-    char *end;
-    if ((v = cli_opt_text(cl, "level"))) {
-        double l = strtod(v, &end);
-        if (*end || !(l > 0 && l < 1))
-            return bad_opt(s, cl, "level",
-                           "level= takes a confidence level between 0 and 1, "
-                           "e.g. 0.9");
-        o.level = l;
-    }
-    if ((v = cli_opt_text(cl, "df"))) {
-        if (strcmp(v, "design") == 0) {
-            o.df = 0;
-        } else if (strcmp(v, "inf") == 0 || strcmp(v, "Inf") == 0) {
-            o.df = INFINITY;
-        } else {
-            double df = strtod(v, &end);
-            if (*end || !(df > 0))
-                return bad_opt(s, cl, "df",
-                               "df= takes design, inf or a "
-                               "positive number");
-            o.df = df;
-        }
-    }
-    if ((v = cli_opt_text(cl, "ci"))) {
-        o.ci = (wfs_ci_method)wfs_ci_parse(v);
-        o.ci_set = 1;
-    }
-    const cmdopt *deff = cli_opt(cl, "deff");
-    if (deff || cli_flag(cl, "deff")) {
-        o.deff = WFS_DEFF_YES;
-        if (deff && deff->nitems) {
-            const char *dv = deff->items[0].a->text;
-            if (strcmp(dv, "replace") == 0)
-                o.deff = WFS_DEFF_REPLACE;
-            else if (strcmp(dv, "no") == 0)
-                o.deff = WFS_DEFF_NONE;
-        }
-    }
     if ((v = cli_opt_text(cl, "pct"))) t.pct = (wfs_pct)wfs_pct_parse(v);
     if ((v = cli_opt_text(cl, "test")) && tests_of(v, &t.tests))
         return bad_opt(s, cl, "test", "test= takes f, chisq, wald, adjwald, all or none");
@@ -107,12 +65,7 @@ int cmd_tab(session *s, const cmdline *cl)
         return bad_opt(s, cl, "test", "a test of independence needs two variables: tab ROW by COL");
     if (cl->nby == 0 && cli_opt(cl, "pct"))
         return bad_opt(s, cl, "pct", "pct= applies to two-way tables: tab ROW by COL pct=row");
-    for (size_t k = 0; k < cl->nby; k++) by[k] = cl->by[k]->text;
-    o.by = by;
-    o.nby = cl->nby;
-    o.filter = cl->if_text;
     o.control = &(wfs_control){&s->interrupt, NULL, NULL};
-    s->cmd_offset = cl->if_pos;
     wfs_error err = WFS_ERROR_INIT;
     wfs_result *r = NULL;
     if (wfs_tab(&r, d->design, cl->pos[0]->text, &o, &t, &err)) return cli_lib_error(s, &err);
