@@ -294,6 +294,7 @@ typedef struct wfs_estimate {
     double p_value;        /* tests of a difference; NaN otherwise */
     double year;           /* projections; NaN otherwise */
     unsigned flags;
+    double median;         /* simulated projections: the 50th percentile; NaN otherwise */
 } wfs_estimate;
 
 /* A test statistic; NaN fields are not reported. */
