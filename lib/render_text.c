@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "wfs-private.h"
+#include "projection-private.h"
 
 /* ------------------------------------------------------------------ */
 /* The table builder                                                   */
@@ -520,6 +521,8 @@ static void records_tables(wfs_buf *b, const wfs_result *r, const wfs_render_opt
 
 int wfs_render_text(wfs_buf *b, const wfs_result *r, const wfs_render_options *opt, int markdown)
 {
+    if (wfs_result_layout(r) == WFS_LAYOUT_PROJECTION)
+        return wfs_render_projection(b, r, opt, markdown);
     size_t nf = wfs_result_nfields(r);
     if (nf) {
         size_t kw = 0;

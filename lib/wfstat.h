@@ -577,6 +577,14 @@ double wfs_projection_identity_error(const wfs_projection *p);
 int wfs_projection_result(wfs_result **out, const wfs_projection *p, const char *name,
                           const char *plot, wfs_error *err);
 
+/* A terminal fan chart of a projection result: the headcount of variable
+ * (a role or "all") by year, the deterministic projection as a line, the
+ * 10th-90th percentile band shaded, and demand marked. width and height are
+ * in character cells (0 = 72 x 14). *out is malloc'd UTF-8 text. Errors:
+ * WFS_ENOTFOUND when the result has no headcount rows for variable. */
+int wfs_projection_fanchart(char **out, size_t *len, const wfs_result *r, const char *variable,
+                            size_t width, size_t height, wfs_error *err);
+
 #ifdef __cplusplus
 }
 #endif

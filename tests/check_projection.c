@@ -588,9 +588,20 @@ START_TEST(result_rows)
     ck_assert_int_eq(banded, 9 + 2 * 27);
     char *text;
     size_t len;
+    ck_assert_int_eq(wfs_render(&text, &len, r, WFS_FORMAT_TEXT, NULL, &err), 0);
+    ck_assert_msg(strstr(text, "headcount by role") && strstr(text, "headcount, all roles") &&
+                      strstr(text, "\xe2\x97\x8f projection"),
+                  "%s", text);
+    free(text);
     ck_assert_int_eq(wfs_render(&text, &len, r, WFS_FORMAT_JSON, NULL, &err), 0);
     ck_assert(strstr(text, "\"median\":") && strstr(text, "\"year\":2026"));
     free(text);
+    char *chart;
+    ck_assert_int_eq(wfs_projection_fanchart(&chart, &len, r, "Team manager", 60, 8, &err), 0);
+    ck_assert(strstr(chart, "headcount of Team manager") && strstr(chart, "2026"));
+    free(chart);
+    ck_assert_int_eq(wfs_projection_fanchart(&chart, &len, r, "Nurse", 60, 8, &err), WFS_ENOTFOUND);
+    ck_assert_msg(strstr(err.message, "Social worker"), "%s", err.message);
     wfs_result_free(r);
     wfs_projection_free(p);
     wfs_model_free(m);
