@@ -233,6 +233,8 @@ int cmd_set(session *s, const cmdline *cl);
 int cmd_run(session *s, const cmdline *cl);
 int cmd_help(session *s, const cmdline *cl);
 int cmd_quit(session *s, const cmdline *cl);
+int cmd_project(session *s, const cmdline *cl);
+extern const cli_option cli_project_options[];
 
 /* ------------------------------------------------------------------ */
 /* REPL (repl.c)                                                       */

@@ -64,6 +64,24 @@ const cli_command cli_commands[] = {
      "variables, optionally only rows where the if expression is true.",
      "list role caseload if caseload > 40 n=5", "head(subset(df, caseload > 40), 5)",
      "list role caseload if caseload > 40 in 1/5", opt_list, COMPLETE_VARS, 0},
+    {"project", "Projections", cmd_project,
+     "project \"model.csv\" [years=10] [sims=N] [seed=N] [scenario=NAME] [plot[=ROLE]] "
+     "[PARAM[ROLE]=VALUE[:SE]|last[:LEVEL]]",
+     "project headcount by role and age band, with uncertainty bands",
+     "Projects headcount by role and age band from a stock-flow model held in a CSV file\n"
+     "(columns role, age_band, parameter, value, se and optionally scenario; see\n"
+     "doc/projection.md). Each year leavers and transitions leave the stock, survivors age\n"
+     "(1/width of a band moves up; the last band is open) and joiners arrive by the joiner\n"
+     "age mix; demand grows at a rate or follows a driver series, and the gap, replacement\n"
+     "demand and recruits needed follow. The stock identity is checked every year. With\n"
+     "sims=N the parameters that have an se are drawn N times (rates on the logit scale,\n"
+     "counts on the log scale) and the 10th, 50th and 90th percentiles are reported.\n"
+     "PARAM[ROLE]=VALUE:SE or PARAM[ROLE,BAND]=VALUE:SE overrides a parameter;\n"
+     "PARAM[ROLE]=last takes the last survey estimate and its SE (last:LEVEL picks one of\n"
+     "several, last:\"LEVEL|DOMAIN\" one of a table). plot draws a fan chart in text output.",
+     "project \"model.csv\" years=10 sims=1000 leaver_rate[Social worker]=0.15:0.02 plot",
+     "(no survey function: a stock-flow model, e.g. a loop over years in base R)", "(none)",
+     cli_project_options, COMPLETE_FILES, 1},
     {"set", "Session", cmd_set, "set [KEY=VALUE ...]", "change or show session settings",
      "Without arguments prints the settings. Keys: format, digits, show, level, ci, df,\n"
      "lonely, suppress, explain, width, progress.",
