@@ -13,6 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 wfstat=${1:-${WFSTAT:-$here/../cli/wfstat}}
 runs=${2:-5}
 [ -x "$wfstat" ] || { echo "project.sh: no wfstat at $wfstat (build it first)" >&2; exit 2; }
+case $wfstat in /*) ;; *) wfstat=$(pwd)/$wfstat ;; esac
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/wfsproj.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
@@ -62,6 +63,8 @@ time_runs() {
 }
 
 cd "$tmp"
+# One untimed run, so a failure stops here instead of being timed.
+"$wfstat" --format=json -e 'project "model.csv" years=10 sims=1000 seed=1' >/dev/null
 echo "model: 5 roles x 6 age bands, 10 years ($(wc -l <model.csv) rows)"
 printf 'deterministic:           '
 time_runs 'project "model.csv" years=10'
