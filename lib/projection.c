@@ -111,7 +111,7 @@ struct wfs_model {
     prow *rows;
     size_t nrows, caprows;
     const char **notes; /* where overrides came from */
-    size_t nnotes, capnotes;
+    size_t nnotes;
     int top_closed; /* the last band is written closed but treated as open */
 };
 
@@ -309,7 +309,6 @@ typedef struct reader {
     const wfs_table *t;
     long c_role, c_band, c_param, c_value, c_se, c_scen;
     const size_t *lines; /* line of each data row, or NULL (row + 2) */
-    char num[4][40];
 } reader;
 
 static size_t row_line(const reader *rd, size_t i)
@@ -657,34 +656,33 @@ static int row_key_cmp(const prow *a, const prow *b)
     return 0;
 }
 
-static const prow *sort_rows_base;
-
-static int cmp_row_index(const void *a, const void *b)
+/* Rows by key, then by position in the file (the rows are one array, so
+ * their addresses keep the file's order). */
+static int cmp_row_ptr(const void *a, const void *b)
 {
-    size_t i = *(const size_t *)a, j = *(const size_t *)b;
-    int c = row_key_cmp(&sort_rows_base[i], &sort_rows_base[j]);
+    const prow *x = *(const prow *const *)a, *y = *(const prow *const *)b;
+    int c = row_key_cmp(x, y);
     if (c) return c;
-    return i < j ? -1 : i > j;
+    return x < y ? -1 : x > y;
 }
 
 static int check_duplicates(const wfs_model *m, wfs_error *err)
 {
     size_t n = m->nrows;
     if (n < 2) return 0;
-    size_t *idx = wfs_mallocarray(n, sizeof *idx);
-    if (!idx) return wfs_nomem(err);
-    for (size_t i = 0; i < n; i++) idx[i] = i;
-    sort_rows_base = m->rows;
-    qsort(idx, n, sizeof *idx, cmp_row_index);
+    const prow **sorted = wfs_mallocarray(n, sizeof *sorted);
+    if (!sorted) return wfs_nomem(err);
+    for (size_t i = 0; i < n; i++) sorted[i] = &m->rows[i];
+    qsort(sorted, n, sizeof *sorted, cmp_row_ptr);
     int rc = 0;
     for (size_t i = 1; i < n && !rc; i++) {
-        const prow *a = &m->rows[idx[i - 1]], *b = &m->rows[idx[i]];
-        if (row_key_cmp(a, b) == 0)
-            rc = row_fail(err, WFS_EPARSE, m, b, "is given twice (also on line %zu)%s%s", a->line,
-                          b->scenario >= 0 ? " in scenario " : "",
-                          b->scenario >= 0 ? m->scen[b->scenario] : "");
+        const prow *x = sorted[i - 1], *y = sorted[i];
+        if (row_key_cmp(x, y) == 0)
+            rc = row_fail(err, WFS_EPARSE, m, y, "is given twice (also on line %zu)%s%s", x->line,
+                          y->scenario >= 0 ? " in scenario " : "",
+                          y->scenario >= 0 ? m->scen[y->scenario] : "");
     }
-    free(idx);
+    free(sorted);
     return rc;
 }
 
