@@ -308,6 +308,8 @@ void cli_completion_free(cli_completion *c);
 int cli_completion_wants_space(const char *item);
 int cmd_tab(session *s, const cmdline *cl);
 extern const cli_option cli_tab_options[];
+int cmd_project(session *s, const cmdline *cl);
+extern const cli_option cli_project_options[];
 
 /* ------------------------------------------------------------------ */
 /* REPL (repl.c)                                                       */

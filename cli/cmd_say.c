@@ -4,7 +4,9 @@
  * the last result whose level (or variable) is KEY, formatted with its
  * interval: {Not met} -> "46% (95% CI 39-53%)". {KEY@VALUE} picks the row
  * whose domain has VALUE as well. Proportions print as percentages, other
- * statistics with decimals chosen from their standard error.
+ * statistics with decimals chosen from their standard error. After project,
+ * {headcount@2026} is the projected headcount of all roles in 2026 with its
+ * simulated range, and {gap[Social worker]@2026} one role's.
  */
 #include "config.h"
 
@@ -16,8 +18,36 @@
 #include "cli.h"
 #include "wfs-private.h"
 
+/* A projection's row: {STAT@YEAR} for all roles, {STAT[ROLE]@YEAR} for one
+ * role; the rows of single age bands are not picked. */
+static const wfs_estimate *find_projection_row(const wfs_result *r, const char *key,
+                                               const char *year)
+{
+    char stat[512];
+    const char *role = "all";
+    snprintf(stat, sizeof stat, "%s", key);
+    char *br = strchr(stat, '[');
+    size_t len = strlen(stat);
+    if (br && len > 0 && stat[len - 1] == ']') {
+        stat[len - 1] = 0;
+        *br = 0;
+        role = br + 1;
+    }
+    char *end = NULL;
+    double y = year ? strtod(year, &end) : NAN;
+    if (!year || end == year || *end) return NULL;
+    for (size_t i = 0; i < wfs_result_nestimates(r); i++) {
+        const wfs_estimate *e = wfs_result_estimate(r, i);
+        if (e->ndomain == 0 && e->year == y && strcmp(e->statistic, stat) == 0 && e->variable &&
+            strcmp(e->variable, role) == 0)
+            return e;
+    }
+    return NULL;
+}
+
 static const wfs_estimate *find_row(const wfs_result *r, const char *key, const char *dom)
 {
+    if (wfs_result_layout(r) == WFS_LAYOUT_PROJECTION) return find_projection_row(r, key, dom);
     for (size_t i = 0; i < wfs_result_nestimates(r); i++) {
         const wfs_estimate *e = wfs_result_estimate(r, i);
         const char *name = e->level ? e->level : e->variable;
@@ -29,8 +59,39 @@ static const wfs_estimate *find_row(const wfs_result *r, const char *key, const 
     return NULL;
 }
 
+/* A whole number with commas between thousands: 25315 -> "25,315". */
+static void grouped(char *out, size_t sz, double x)
+{
+    char digits[64];
+    int n = snprintf(digits, sizeof digits, "%.0f", fabs(x));
+    if (n < 0 || (size_t)n >= sizeof digits || !isfinite(x)) {
+        snprintf(out, sz, "%g", x);
+        return;
+    }
+    size_t o = 0;
+    if (x <= -0.5 && o + 1 < sz) out[o++] = '-';
+    for (int i = 0; i < n && o + 1 < sz; i++) {
+        if (i > 0 && (n - i) % 3 == 0 && o + 1 < sz) out[o++] = ',';
+        if (o + 1 < sz) out[o++] = digits[i];
+    }
+    out[o] = 0;
+}
+
 static void format_row(wfs_buf *b, const wfs_estimate *e, double level)
 {
+    if (!isnan(e->year)) {
+        /* Projected counts: whole numbers with thousands separated, and the
+         * simulated range. */
+        char est[64], lo[64], hi[64];
+        grouped(est, sizeof est, e->estimate);
+        wfs_buf_puts(b, est);
+        if (!isnan(e->ci_lower) && !isnan(e->ci_upper)) {
+            grouped(lo, sizeof lo, e->ci_lower);
+            grouped(hi, sizeof hi, e->ci_upper);
+            wfs_buf_printf(b, " (10th\xe2\x80\x93" "90th percentile %s\xe2\x80\x93%s)", lo, hi);
+        }
+        return;
+    }
     int pct = strcmp(e->statistic, "prop") == 0;
     double lv = isnan(level) ? 0.95 : level;
     if (pct) {

@@ -202,7 +202,9 @@ const cli_command cli_commands[] = {
      "a plain-English reading of the last result",
      "Prints the sentence, replacing each {KEY} by the last result's estimate for the\n"
      "level (or variable) KEY with its interval, e.g. {Not met} becomes\n"
-     "\"46% (95% CI 39-53%)\". {KEY@VALUE} picks the row whose domain is VALUE.",
+     "\"46% (95% CI 39-53%)\". {KEY@VALUE} picks the row whose domain is VALUE.\n"
+     "After project, {headcount@2026} is the projected headcount of all roles in\n"
+     "2026 with its 10th-90th percentile range, {gap[Social worker]@2026} one role's.",
      "say \"{Not met} of staff said their training needs had not been met.\"",
      "sprintf(\"%.0f%%\", 100 * coef(p))", "display %4.0f 100*r(mean)", NULL, COMPLETE_NONE, 0},
     {"tab", "Estimates", cmd_tab,
@@ -284,6 +286,24 @@ const cli_command cli_commands[] = {
      "changed. Warns when the effective sample size falls below half the sample.",
      "weights", "summary(weights(design)); 1 + cv(weights(design))^2",
      "summarize [pw] (svyset)", NULL, COMPLETE_NONE, 0},
+    {"project", "Projections", cmd_project,
+     "project \"model.csv\" [years=10] [sims=N] [seed=N] [scenario=NAME] [plot[=ROLE]] "
+     "[PARAM[ROLE]=VALUE[:SE]|last[:LEVEL]]",
+     "project headcount by role and age band, with uncertainty bands",
+     "Projects headcount by role and age band from a stock-flow model held in a CSV file\n"
+     "(columns role, age_band, parameter, value, se and optionally scenario; see\n"
+     "doc/projection.md). Each year leavers and transitions leave the stock, survivors age\n"
+     "(1/width of a band moves up; the last band is open) and joiners arrive by the joiner\n"
+     "age mix; demand grows at a rate or follows a driver series, and the gap, replacement\n"
+     "demand and recruits needed follow. The stock identity is checked every year. With\n"
+     "sims=N the parameters that have an se are drawn N times (rates on the logit scale,\n"
+     "counts on the log scale) and the 10th, 50th and 90th percentiles are reported.\n"
+     "PARAM[ROLE]=VALUE:SE or PARAM[ROLE,BAND]=VALUE:SE overrides a parameter;\n"
+     "PARAM[ROLE]=last takes the last survey estimate and its SE (last:LEVEL picks one of\n"
+     "several, last:\"LEVEL|DOMAIN\" one of a table). plot draws a fan chart in text output.",
+     "project \"model.csv\" years=10 sims=1000 leaver_rate[Social worker]=0.15:0.02 plot",
+     "(no survey function: a stock-flow model, e.g. a loop over years in base R)", "(none)",
+     cli_project_options, COMPLETE_FILES, 1},
     {"set", "Session", cmd_set, "set [KEY=VALUE ...]", "change or show session settings",
      "Without arguments prints the settings. Keys: format, digits, show, level, ci, df,\n"
      "lonely, suppress, explain, width, progress, timing. With timing=on every command\n"

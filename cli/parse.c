@@ -70,6 +70,13 @@ static int tokenize(cmdline *cl, char *msg, size_t msgsz, long *errpos)
         if (name_start(c)) {
             size_t j = i;
             while (name_char((unsigned char)s[j])) j++;
+            /* NAME[...] is one name: a parameter of a role, as in
+             * leaver_rate[Social worker]=0.2 (spaces allowed inside). */
+            if (s[j] == '[') {
+                const char *e = strchr(s + j, ']');
+                if (!e) return perr(msg, msgsz, errpos, j, "a '[' is not closed with ']'");
+                j = (size_t)(e - s) + 1;
+            }
             tk.kind = TK_NAME;
             tk.text = wfs_strndup(s + i, j - i);
             tk.len = j - i;
@@ -80,9 +87,21 @@ static int tokenize(cmdline *cl, char *msg, size_t msgsz, long *errpos)
             if (e == s + i + 1) return perr(msg, msgsz, errpos, i, "an empty backtick name");
             tk.kind = TK_NAME;
             tk.quoted = 1;
-            tk.text = wfs_strndup(s + i + 1, (size_t)(e - s - i - 1));
-            tk.len = (size_t)(e - s) + 1 - i;
-            i = (size_t)(e - s) + 1;
+            size_t j = (size_t)(e - s) + 1;
+            /* `transition:Team manager`[Social worker]: a quoted parameter
+             * of a role is one name too. */
+            const char *rb = s[j] == '[' ? strchr(s + j, ']') : NULL;
+            if (s[j] == '[' && !rb)
+                return perr(msg, msgsz, errpos, j, "a '[' is not closed with ']'");
+            wfs_buf nb = WFS_BUF_INIT;
+            wfs_buf_add(&nb, s + i + 1, (size_t)(e - s - i - 1));
+            if (rb) {
+                wfs_buf_add(&nb, s + j, (size_t)(rb - s) + 1 - j);
+                j = (size_t)(rb - s) + 1;
+            }
+            tk.text = wfs_buf_take(&nb, NULL);
+            tk.len = j - i;
+            i = j;
         } else if (c == '"') {
             wfs_buf b = WFS_BUF_INIT;
             size_t j = i + 1;

@@ -78,17 +78,20 @@ int wfs_render_csv(wfs_buf *b, const wfs_result *r)
     }
     if (wfs_result_nestimates(r)) {
         if (blocks++) wfs_buf_putc(b, '\n');
-        int has_ref = 0, has_year = 0, has_pv = 0;
+        int has_ref = 0, has_year = 0, has_pv = 0, has_median = 0;
         for (size_t i = 0; i < wfs_result_nestimates(r); i++) {
             const wfs_estimate *e = wfs_result_estimate(r, i);
             has_ref |= e->nreference > 0;
             has_year |= !isnan(e->year);
             has_pv |= !isnan(e->p_value);
+            has_median |= !isnan(e->median);
         }
         wfs_buf_puts(b, "statistic,variable,level,p,domain,");
         if (has_ref) wfs_buf_puts(b, "reference,");
         if (has_year) wfs_buf_puts(b, "year,");
-        wfs_buf_puts(b, "estimate,se,ci_lower,ci_upper,df,deff,n,n_weighted,");
+        wfs_buf_puts(b, "estimate,se,ci_lower,ci_upper,");
+        if (has_median) wfs_buf_puts(b, "median,");
+        wfs_buf_puts(b, "df,deff,n,n_weighted,");
         if (has_pv) wfs_buf_puts(b, "p_value,");
         wfs_buf_puts(b, "flags\n");
         for (size_t i = 0; i < wfs_result_nestimates(r); i++) {
@@ -111,9 +114,10 @@ int wfs_render_csv(wfs_buf *b, const wfs_result *r)
                 number(b, e->year);
                 wfs_buf_putc(b, ',');
             }
-            const double xs[] = {e->estimate, e->se, e->ci_lower, e->ci_upper,
-                                 e->df,       e->deff, e->n,      e->n_weighted};
+            const double xs[] = {e->estimate, e->se,   e->ci_lower, e->ci_upper,  e->median,
+                                 e->df,       e->deff, e->n,        e->n_weighted};
             for (size_t k = 0; k < sizeof xs / sizeof *xs; k++) {
+                if (k == 4 && !has_median) continue; /* the median column is optional */
                 number(b, xs[k]);
                 wfs_buf_putc(b, ',');
             }

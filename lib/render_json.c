@@ -83,6 +83,7 @@ static void estimate(wfs_buf *b, const wfs_estimate *e)
     num(b, "se", e->se, &first);
     num(b, "ci_lower", e->ci_lower, &first);
     num(b, "ci_upper", e->ci_upper, &first);
+    if (!isnan(e->median)) num(b, "median", e->median, &first);
     num(b, "df", e->df, &first);
     num(b, "deff", e->deff, &first);
     num(b, "n", e->n, &first);

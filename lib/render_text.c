@@ -12,6 +12,7 @@
 
 #include "crosstab-private.h"
 #include "wfs-private.h"
+#include "projection-private.h"
 
 /* ------------------------------------------------------------------ */
 /* The table builder                                                   */
@@ -530,6 +531,25 @@ static void records_tables(wfs_buf *b, const wfs_result *r, const wfs_render_opt
     }
 }
 
+/* The footers, then the notes that do not repeat a footer (JSON carries
+ * the policy in force as a note too). */
+static void footers_and_notes(wfs_buf *b, const wfs_result *r, int markdown)
+{
+    size_t nf = wfs_result_nfooters(r);
+    for (size_t i = 0; i < nf; i++) {
+        wfs_buf_puts(b, wfs_result_footer(r, i));
+        wfs_buf_puts(b, markdown ? "  \n" : "\n");
+    }
+    for (size_t i = 0; i < wfs_result_nnotes(r); i++) {
+        const char *note = wfs_result_note(r, i);
+        size_t k = 0;
+        while (k < nf && strcmp(wfs_result_footer(r, k), note) != 0) k++;
+        if (k < nf) continue;
+        wfs_buf_printf(b, "note: %s", note);
+        wfs_buf_puts(b, markdown ? "  \n" : "\n");
+    }
+}
+
 /* True when the last line written is a row of a Markdown table. */
 static int ends_with_table_row(const wfs_buf *b)
 {
@@ -882,14 +902,7 @@ static int crosstab_text(wfs_buf *b, const wfs_result *r, const wfs_render_optio
     if (!tpl)
         for (size_t k = 0; k < nt; k++) test_line(b, wfs_result_test(r, k), markdown);
     wfs_buf_putc(b, '\n');
-    for (size_t i = 0; i < wfs_result_nfooters(r); i++) {
-        wfs_buf_puts(b, wfs_result_footer(r, i));
-        wfs_buf_puts(b, markdown ? "  \n" : "\n");
-    }
-    for (size_t i = 0; i < wfs_result_nnotes(r); i++) {
-        wfs_buf_printf(b, "note: %s", wfs_result_note(r, i));
-        wfs_buf_puts(b, markdown ? "  \n" : "\n");
-    }
+    footers_and_notes(b, r, markdown);
     return 1;
 }
 
@@ -897,6 +910,8 @@ int wfs_render_text(wfs_buf *b, const wfs_result *r, const wfs_render_options *o
 {
     if (wfs_result_layout(r) == WFS_LAYOUT_CROSSTAB && crosstab_text(b, r, opt, markdown))
         return b->failed ? WFS_ENOMEM : 0;
+    if (wfs_result_layout(r) == WFS_LAYOUT_PROJECTION)
+        return wfs_render_projection(b, r, opt, markdown);
     size_t nf = wfs_result_nfields(r);
     if (nf) {
         size_t kw = 0;
@@ -947,13 +962,6 @@ int wfs_render_text(wfs_buf *b, const wfs_result *r, const wfs_render_options *o
             wfs_buf_printf(b, "%s: X2 = %s on %.4g df, p %s", t->name, stat, t->df, p);
         wfs_buf_puts(b, markdown ? "  \n" : "\n");
     }
-    for (size_t i = 0; i < wfs_result_nfooters(r); i++) {
-        wfs_buf_puts(b, wfs_result_footer(r, i));
-        wfs_buf_puts(b, markdown ? "  \n" : "\n");
-    }
-    for (size_t i = 0; i < wfs_result_nnotes(r); i++) {
-        wfs_buf_printf(b, "note: %s", wfs_result_note(r, i));
-        wfs_buf_puts(b, markdown ? "  \n" : "\n");
-    }
+    footers_and_notes(b, r, markdown);
     return b->failed ? WFS_ENOMEM : 0;
 }

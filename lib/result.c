@@ -103,6 +103,7 @@ void wfs_estimate_init(wfs_estimate *e)
     memset(e, 0, sizeof *e);
     e->p = e->estimate = e->se = e->ci_lower = e->ci_upper = NAN;
     e->df = e->deff = e->n_eff = e->n = e->n_weighted = e->p_value = e->year = NAN;
+    e->median = NAN;
 }
 
 static const char *const *copy_strs(wfs_pool *pool, const char *const *src, size_t n)

@@ -331,6 +331,7 @@ typedef struct wfs_estimate {
     double p_value;        /* tests of a difference; NaN otherwise */
     double year;           /* projections; NaN otherwise */
     unsigned flags;
+    double median;         /* simulated projections: the 50th percentile; NaN otherwise */
 } wfs_estimate;
 
 /* A test statistic; NaN fields are not reported. */
@@ -358,7 +359,8 @@ typedef enum wfs_layout {
     WFS_LAYOUT_ESTIMATES = 0, /* one line per estimate */
     WFS_LAYOUT_CROSSTAB,      /* a two-way table of counts and percentages */
     WFS_LAYOUT_RECORDS,       /* the record tables only */
-    WFS_LAYOUT_FIELDS         /* key: value lines */
+    WFS_LAYOUT_FIELDS,        /* key: value lines */
+    WFS_LAYOUT_PROJECTION     /* year-by-role tables of a projection (and its fan chart) */
 } wfs_layout;
 
 int wfs_result_new(wfs_result **out, const char *command, const char *dataset, wfs_error *err);
@@ -824,6 +826,160 @@ int wfs_render(char **out, size_t *len, const wfs_result *r, wfs_format fmt,
  * significant). buf needs 32 bytes. NaN gives "null" when json is set,
  * otherwise "NA". */
 void wfs_format_double(char *buf, double x, int json);
+
+/* ------------------------------------------------------------------ */
+/* Workforce projections (projection.c, render_projection.c)           */
+/* ------------------------------------------------------------------ */
+
+/* A stock-flow workforce model: headcount by role and age band; each year
+ * leavers (headcount x leaver rate), transitions between roles, ageing of
+ * survivors (1/width of a band moves up; the last band is open) and joiners
+ * spread over the bands by a joiner age mix; demand per role growing at a
+ * rate or following a driver series. doc/projection.md gives the equations.
+ *
+ * The model file is a CSV in long form with the columns
+ *     role,age_band,parameter,value,se[,scenario]
+ * (optional columns source and note are ignored) and the parameters
+ *     headcount          role, band       base headcount (every role and band)
+ *     leaver_rate        role?, band?     annual rate in [0,1] (every role and band)
+ *     joiners            role             joiners per year
+ *     joiner_share       role?, band      age mix of joiners, summing to 1 per role
+ *     transition:ROLE    role, band?      annual rate of moving to ROLE
+ *     demand             role             posts needed in the base year
+ *     demand_growth      role?            annual growth rate of demand
+ *     driver:YEAR        role?            a driver series: demand follows it
+ *     demand_shift:ROLE  role             share of demand moved to ROLE
+ *     base_year                           the calendar year of year 0
+ *     scale:PARAM        role?, band?     multiply a parameter (scenarios)
+ * An empty role or band means every role or band; the most specific row
+ * wins. Rows with a scenario name replace the base rows they cover when
+ * that scenario is chosen. An se (empty = 0) makes a parameter uncertain:
+ * rates are drawn on the logit scale, counts and factors on the log scale,
+ * growth rates on their own scale. Age bands are written "25-34" or "65+". */
+typedef struct wfs_model wfs_model;
+
+/* Read and validate a model file. Every problem is reported as
+ * "file:line: message" naming the role, band and parameter. Errors:
+ * WFS_EIO, WFS_EPARSE (malformed CSV, unknown column or parameter, a value
+ * out of range), WFS_ENOTFOUND (an unknown role or band), WFS_ENOMEM. */
+int wfs_model_read(wfs_model **out, const char *path, wfs_error *err);
+/* The same from CSV text in memory; name is used in messages. */
+int wfs_model_read_buffer(wfs_model **out, const char *name, const char *data, size_t len,
+                          wfs_error *err);
+/* The same from a table already loaded (name for messages; the table is
+ * not kept). */
+int wfs_model_from_table(wfs_model **out, const wfs_table *t, const char *name, wfs_error *err);
+void wfs_model_free(wfs_model *m);
+
+/* Roles in the order of their first headcount row; age bands from youngest
+ * to oldest (one band "all" when the model names no bands); scenarios in
+ * file order. */
+size_t wfs_model_nroles(const wfs_model *m);
+const char *wfs_model_role(const wfs_model *m, size_t i);
+size_t wfs_model_nbands(const wfs_model *m);
+const char *wfs_model_band(const wfs_model *m, size_t i);
+size_t wfs_model_nscenarios(const wfs_model *m);
+const char *wfs_model_scenario(const wfs_model *m, size_t i);
+/* The calendar year of year 0 (base_year, else the first driver year), or
+ * NaN when the model names none. */
+double wfs_model_base_year(const wfs_model *m);
+
+/* Override a parameter, as `project ... leaver_rate[Social worker]=0.2:0.03`
+ * does: parameter as in the model file, role and band NULL for all. The
+ * override replaces every row of that parameter it covers, in the base and
+ * in any scenario. se may be 0 or NaN (no uncertainty). Validated like a
+ * model row. */
+int wfs_model_set(wfs_model *m, const char *parameter, const char *role, const char *band,
+                  double value, double se, wfs_error *err);
+/* Override a parameter with a survey estimate and its design-based SE, as
+ * `leaver_rate[Social worker]=last` does with the session's last result.
+ * select picks the estimate when r holds several: "|"-separated labels that
+ * must each equal the estimate's level or one of its domain values ("Yes",
+ * "Yes|Social worker"). NULL selects the only estimate. Errors name what
+ * to select from (WFS_EINVAL), or that r is not a survey estimate. The
+ * model remembers where the value came from for the projection's notes. */
+int wfs_model_set_from_result(wfs_model *m, const char *parameter, const char *role,
+                              const char *band, const wfs_result *r, const char *select,
+                              wfs_error *err);
+
+typedef struct wfs_projection_options {
+    size_t years;          /* years to project, 1 to 200 */
+    size_t sims;           /* Monte Carlo draws of the uncertain parameters; 0 = none */
+    unsigned long seed;    /* seed of the GSL mt19937 generator */
+    const char *scenario;  /* NULL = the base model */
+    const wfs_control *control;
+} wfs_projection_options;
+
+#define WFS_PROJECTION_OPTIONS_INIT {10, 0, 1, NULL, NULL}
+
+typedef struct wfs_projection wfs_projection;
+
+/* Project the model. Checks the stock identity (headcount(t+1) =
+ * headcount(t) + joiners - leavers + transitions in - transitions out) for
+ * every role and year and fails with WFS_EINVAL if it does not hold. Errors
+ * also: a scenario not in the model (WFS_ENOTFOUND), an incomplete or
+ * inconsistent model (WFS_EINVAL, naming the role, band and rows), years or
+ * sims beyond the limits (WFS_ELIMIT), WFS_EINTR, WFS_ENOMEM. */
+int wfs_projection_run(wfs_projection **out, const wfs_model *m,
+                       const wfs_projection_options *opt, wfs_error *err);
+void wfs_projection_free(wfs_projection *p);
+
+typedef enum wfs_proj_stat {
+    WFS_PROJ_HEADCOUNT = 0, /* at the end of the year */
+    WFS_PROJ_DEMAND,        /* posts needed */
+    WFS_PROJ_GAP,           /* demand - headcount */
+    WFS_PROJ_LEAVERS,       /* during the year */
+    WFS_PROJ_JOINERS,       /* during the year */
+    WFS_PROJ_REPLACEMENT,   /* leavers + transitions out - transitions in */
+    WFS_PROJ_RECRUITS       /* joiners needed for headcount to meet demand (>= 0) */
+} wfs_proj_stat;
+
+#define WFS_PROJ_NSTATS 7
+/* The name used in results ("headcount", ...). */
+const char *wfs_proj_stat_name(wfs_proj_stat stat);
+
+/* Index meaning "every role" or "every band" in wfs_projection_get. */
+#define WFS_PROJ_ALL ((size_t)-1)
+
+typedef struct wfs_proj_value {
+    double value;           /* the deterministic projection */
+    double sd, p10, p50, p90; /* over the simulations; NaN without them */
+} wfs_proj_value;
+
+/* One projected quantity: role and band are indices or WFS_PROJ_ALL, year
+ * 0..years. Returns WFS_ENOTFOUND where it is not defined: flows in year 0,
+ * demand, gap, replacement and recruits by band, and demand of a role (or
+ * of all roles) without demand. */
+int wfs_projection_get(wfs_proj_value *out, const wfs_projection *p, wfs_proj_stat stat,
+                       size_t role, size_t band, size_t year);
+size_t wfs_projection_years(const wfs_projection *p);
+size_t wfs_projection_sims(const wfs_projection *p);
+/* The calendar year of year index t, or t when the model names no year. */
+double wfs_projection_year(const wfs_projection *p, size_t t);
+/* Warnings: bands that empty, implausible rates, draws that were capped. */
+size_t wfs_projection_nwarnings(const wfs_projection *p);
+const char *wfs_projection_warning(const wfs_projection *p, size_t i);
+/* The largest relative discrepancy of the stock identity over every role,
+ * year and draw (of the order of 1e-16). */
+double wfs_projection_identity_error(const wfs_projection *p);
+
+/* The projection as a result: rows with statistic headcount, demand, gap,
+ * leavers, joiners, replacement or recruits; variable the role or "all";
+ * year; domain {"age_band": band} for per-band rows; estimate the
+ * deterministic value and, when simulated, se the standard deviation,
+ * ci_lower/ci_upper the 10th/90th percentiles (ci level 0.8) and median
+ * the 50th. name labels the model (its file name). plot, if not NULL,
+ * asks text renderers for a fan chart of that role's headcount ("all"). */
+int wfs_projection_result(wfs_result **out, const wfs_projection *p, const char *name,
+                          const char *plot, wfs_error *err);
+
+/* A terminal fan chart of a projection result: the headcount of variable
+ * (a role or "all") by year, the deterministic projection as a line, the
+ * 10th-90th percentile band shaded, and demand marked. width and height are
+ * in character cells (0 = 72 x 14). *out is malloc'd UTF-8 text. Errors:
+ * WFS_ENOTFOUND when the result has no headcount rows for variable. */
+int wfs_projection_fanchart(char **out, size_t *len, const wfs_result *r, const char *variable,
+                            size_t width, size_t height, wfs_error *err);
 
 #ifdef __cplusplus
 }

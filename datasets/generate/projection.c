@@ -109,17 +109,20 @@ int gen_projection(const char *dir)
         row(&o, role_name[k], NULL, "demand", demand[k], 0, demand_se[k], 0, NULL);
     for (int k = 0; k < NROLE; k++)
         row(&o, role_name[k], NULL, "demand_growth", growth[k], 3, 0.005, 3, NULL);
+    row(&o, NULL, NULL, "base_year", 2016, 0, 0, 0, NULL);
 
     /* Scenarios override the rows above. */
     for (int k = 0; k < NROLE; k++)
         for (int b = 0; b < NBAND; b++)
             row(&o, role_name[k], band_name[b], "leaver_rate", 0.8 * rate[k][b], 3,
                 0.8 * rate_se[k][b], 3, "improved_retention");
-    /* A tenth of social workers' demand moves to unqualified care managers. */
-    row(&o, role_name[R_SW], NULL, "demand", demand[R_SW] - 1040, 0, demand_se[R_SW], 0,
-        "outsourcing");
-    row(&o, role_name[R_CM], NULL, "demand", demand[R_CM] + 1040, 0, demand_se[R_CM], 0,
-        "outsourcing");
+    /* From the first projected year a tenth of social workers' demand moves
+     * to unqualified care managers. */
+    {
+        char param[64];
+        snprintf(param, sizeof param, "demand_shift:%s", role_name[R_CM]);
+        row(&o, role_name[R_SW], NULL, param, 0.10, 2, 0.03, 2, "outsourcing");
+    }
     for (int k = 0; k < NROLE; k++)
         row(&o, role_name[k], NULL, "demand_growth", growth[k] + 0.015, 3, 0.008, 3, "high_demand");
     for (int y = 0; y < 11; y++) {
