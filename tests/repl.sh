@@ -94,8 +94,8 @@ gone() {
 start
 wait_for 'type help for commands' || fail "no banner"
 
-# he<TAB> completes help.
-type_text 'he'
+# hel<TAB> completes help.
+type_text 'hel'
 key Tab
 expect_line 'wfstat> help'
 key Enter
