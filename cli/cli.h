@@ -271,7 +271,7 @@ int cmd_prop(session *s, const cmdline *cl);
 int cmd_ratio(session *s, const cmdline *cl);
 int cmd_quantile(session *s, const cmdline *cl);
 int cmd_say(session *s, const cmdline *cl);
-int cmd_heading(session *s, const cmdline *cl);
+int cmd_title(session *s, const cmdline *cl);
 /* The session's level, df and ci settings and a command's level=, df=, ci=,
  * deff, by (at most maxby, into by[]) and if into estimator options; reports
  * a bad value and returns 1. quantile: ci defaults to wald. */

@@ -156,13 +156,13 @@ int cmd_say(session *s, const cmdline *cl)
     return rc;
 }
 
-/* heading "TEXT" [level=N]: a title or section heading for a report. Text
+/* title "TEXT" [level=N]: a title or section heading for a report. Text
  * underlines it (= for a title, - below), Markdown writes #, ## or ###,
  * and JSON a record with the text and the level. */
-int cmd_heading(session *s, const cmdline *cl)
+int cmd_title(session *s, const cmdline *cl)
 {
     if (cl->npos != 1 || cl->pos[0]->kind != TK_STRING)
-        return cli_error(s, "heading takes one quoted title, e.g. heading \"Training needs\"");
+        return cli_error(s, "title takes one quoted title, e.g. title \"Training needs\"");
     const char *text = cl->pos[0]->text;
     long level = 2;
     const char *lv = cli_opt_text(cl, "level");
@@ -170,15 +170,15 @@ int cmd_heading(session *s, const cmdline *cl)
         char *end;
         level = strtol(lv, &end, 10);
         if (end == lv || *end || level < 1 || level > 3)
-            return cli_error(s, "heading: level must be 1, 2 or 3, not \"%s\"", lv);
+            return cli_error(s, "title: level must be 1, 2 or 3, not \"%s\"", lv);
     }
     if (!*text || strchr(text, '\n'))
-        return cli_error(s, "heading: the title must be one non-empty line");
+        return cli_error(s, "title: the title must be one non-empty line");
     if (s->set.format == WFS_FORMAT_JSON) {
         if (s->quiet) return 0;
         wfs_result *r;
         wfs_error err = WFS_ERROR_INIT;
-        if (wfs_result_new(&r, "heading", NULL, &err)) return cli_lib_error(s, &err);
+        if (wfs_result_new(&r, "title", NULL, &err)) return cli_lib_error(s, &err);
         wfs_result_set_layout(r, WFS_LAYOUT_FIELDS);
         wfs_value v = wfs_value_str(text);
         int rc = wfs_result_add_field(r, "text", &v);
@@ -214,7 +214,7 @@ int cmd_heading(session *s, const cmdline *cl)
     }
     wfs_result *keep = s->last;
     s->last = NULL;
-    int rc = cli_emit_text(s, "heading", b.data);
+    int rc = cli_emit_text(s, "title", b.data);
     wfs_result_free(s->last);
     s->last = keep;
     wfs_buf_free(&b);

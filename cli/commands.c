@@ -91,7 +91,7 @@ static const cli_option opt_run[] = {
     {"quiet", OPT_FLAG, NULL, NULL, "run without printing results (errors and warnings still show)"},
     {NULL, 0, NULL, NULL, NULL}};
 
-static const cli_option opt_heading[] = {
+static const cli_option opt_title[] = {
     {"level", OPT_VALUE, "1|2|3", "2", "heading level: 1 for a title, 2 for a section"},
     {NULL, 0, NULL, NULL, NULL}};
 
@@ -206,13 +206,13 @@ const cli_command cli_commands[] = {
      "quantile caseload p=0.5,0.9 by role",
      "svyquantile(~caseload, design, c(0.5,0.9), ci=TRUE)", "(epctile caseload, p(50 90) svy)",
      opt_quantile, COMPLETE_VARS, 0},
-    {"heading", "Reporting", cmd_heading, "heading \"TITLE\" [level=2]",
+    {"title", "Reporting", cmd_title, "title \"TITLE\" [level=2]",
      "a title or section heading in a report",
      "Prints a heading between results: underlined in text (= for level 1, - below),\n"
      "# / ## / ### in Markdown, a record with text and level in JSON. The last result\n"
      "stays the last, for say and save.",
-     "heading \"1. Training needs and guidance\"", "cat(\"## Training needs\\n\")",
-     "display as result \"Training needs\"", opt_heading, COMPLETE_NONE, 0},
+     "title \"1. Training needs and guidance\"", "cat(\"## Training needs\\n\")",
+     "display as result \"Training needs\"", opt_title, COMPLETE_NONE, 0},
     {"say", "Reporting", cmd_say, "say \"SENTENCE with {LEVEL} or {LEVEL@DOMAIN}\"",
      "a plain-English reading of the last result",
      "Prints the sentence, replacing each {KEY} by the last result's estimate for the\n"

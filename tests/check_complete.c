@@ -101,17 +101,17 @@ static char *joined(const cli_completion *c)
 
 START_TEST(command_names)
 {
-    cli_completion c = comp(&S, "hel");
+    cli_completion c = comp(&S, "he");
     ck_assert_uint_eq(c.start, 0);
     ck_assert_str_eq(joined(&c), "help");
     cli_completion_free(&c);
-    EXPECT("he", "heading help");
+    EXPECT("ti", "title");
     EXPECT("qu", "quantile quit");
     c = comp(&S, "");
     ck_assert_uint_eq(c.n, cli_ncommands);
     cli_completion_free(&c);
     /* After a ';' a new command starts. */
-    EXPECT("describe; hel", "help");
+    EXPECT("describe; he", "help");
     EXPECT("  de", "describe design");
 }
 END_TEST

@@ -94,8 +94,8 @@ gone() {
 start
 wait_for 'type help for commands' || fail "no banner"
 
-# hel<TAB> completes help.
-type_text 'hel'
+# he<TAB> completes help.
+type_text 'he'
 key Tab
 expect_line 'wfstat> help'
 key Enter
