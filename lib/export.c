@@ -4,7 +4,9 @@
  * then moved into place, so a reader never sees half a file and a failed
  * write leaves an earlier file as it was. An existing file is replaced only
  * when the caller asks (replace); otherwise the move is made with link(),
- * which fails atomically if the name exists.
+ * which fails atomically if the name exists. A character device or a named
+ * pipe (/dev/stdout, a FIFO) cannot be replaced by a rename and is written in
+ * place; nothing is overwritten there, so replace is not needed.
  *
  * CSV export writes numbers so that they read back exactly (up to 17
  * significant digits), missing values as empty fields, and quotes a field
@@ -27,6 +29,7 @@ struct wfs_outfile {
     char *tmp;
     int fd;
     int replace;
+    int direct; /* a device or pipe, written in place */
     int failed;
     int saved_errno;
     char buf[1 << 16];
@@ -48,20 +51,40 @@ int wfs_outfile_open(wfs_outfile **out, const char *path, int replace, wfs_error
     *out = NULL;
     if (!path || !*path) return wfs_fail(err, WFS_EINVAL, "an output file needs a name");
     struct stat st;
+    int direct = 0;
     if (stat(path, &st) == 0) {
         if (S_ISDIR(st.st_mode))
             return wfs_fail(err, WFS_EINVAL, "%s is a directory, not a file", path);
-        if (!replace)
+        direct = S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode);
+        if (!S_ISREG(st.st_mode) && !direct)
+            return wfs_fail(err, WFS_EINVAL, "%s is not a regular file, a device or a pipe", path);
+        if (!replace && !direct)
             return wfs_fail(err, WFS_EEXIST, "%s exists: add replace to overwrite it", path);
     }
     wfs_outfile *f = calloc(1, sizeof *f);
     if (!f) return wfs_nomem(err);
     f->fd = -1;
     f->replace = replace;
+    f->direct = direct;
     f->path = wfs_strdup(path);
     if (!f->path) {
         wfs_outfile_discard(f);
         return wfs_nomem(err);
+    }
+    if (direct) {
+        /* Renaming over a device would replace the device node itself. A
+         * pipe with no reader fails at once (ENXIO) rather than blocking. */
+        f->fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        if (f->fd < 0) {
+            int e = errno;
+            wfs_outfile_discard(f);
+            return wfs_fail(err, WFS_EIO, "cannot write %s: %s", path,
+                            e == ENXIO ? "no process is reading the pipe" : strerror(e));
+        }
+        int fl = fcntl(f->fd, F_GETFL);
+        if (fl >= 0) fcntl(f->fd, F_SETFL, fl & ~O_NONBLOCK);
+        *out = f;
+        return 0;
     }
     /* The temporary file sits beside the target so the rename stays on one
      * file system; it is created 0666 less the umask, as the file will be. */
@@ -126,7 +149,7 @@ void wfs_outfile_write(wfs_outfile *f, const void *data, size_t len)
 int wfs_outfile_commit(wfs_outfile *f, wfs_error *err)
 {
     flush_buf(f);
-    if (!f->failed && fsync(f->fd) != 0 && errno != EINVAL) {
+    if (!f->failed && !f->direct && fsync(f->fd) != 0 && errno != EINVAL) {
         f->failed = 1;
         f->saved_errno = errno;
     }
@@ -138,6 +161,8 @@ int wfs_outfile_commit(wfs_outfile *f, wfs_error *err)
     int rc = 0;
     if (f->failed) {
         rc = wfs_fail(err, WFS_EIO, "cannot write %s: %s", f->path, strerror(f->saved_errno));
+    } else if (f->direct) {
+        /* written in place: nothing to move */
     } else if (f->replace) {
         if (rename(f->tmp, f->path) != 0)
             rc = wfs_fail(err, WFS_EIO, "cannot write %s: %s", f->path, strerror(errno));
