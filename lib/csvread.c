@@ -33,6 +33,10 @@
 
 #define CHUNK (1u << 20)
 #define FIELD_GROW_MIN (64u << 10)
+/* The longest field accepted: far above any real value, and low enough that
+ * a file with a quote left open, or no line endings at all, fails early with
+ * a clear message instead of holding gigabytes in one field. */
+#define MAX_FIELD ((size_t)256 << 20)
 #define MAX_NA 16
 
 enum { KIND_NUMERIC, KIND_CATEG };
@@ -265,6 +269,15 @@ static int source_open(source *src, wfs_error *err, const char *name)
     return 0;
 }
 
+/* A second reader of the same input, for finding an error's line. */
+static int source_reopen(source *s2, const source *src, wfs_error *err, const char *name)
+{
+    *s2 = *src;
+    s2->buf = NULL;
+    s2->fd = -1;
+    return source_open(s2, err, name);
+}
+
 /* Next chunk: returns its length (0 at end) or -1 on error. */
 static long source_next(source *src, const char **chunk, wfs_error *err, const char *name)
 {
@@ -342,11 +355,9 @@ static size_t locate_line(source *src, char delim, size_t rec, size_t field, con
     struct csv_parser p;
     locator lc = {0, 0, 1, rec, field, 0, 0, 0};
     if (parser_init(&p, delim, CSV_REPALL_NL)) return 0;
-    source s2 = *src;
-    s2.buf = NULL;
-    s2.fd = -1;
+    source s2;
     wfs_error dummy;
-    if (source_open(&s2, &dummy, name) == 0) {
+    if (source_reopen(&s2, src, &dummy, name) == 0) {
         const char *chunk;
         long n;
         int first = 1;
@@ -396,7 +407,7 @@ static void fail_at(ctx *C, int code, size_t field, int at_record, const char *f
     C->pe.at_record = at_record;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(C->pe.msg, sizeof C->pe.msg, fmt, ap);
+    wfs_vformat_message(C->pe.msg, sizeof C->pe.msg, fmt, ap);
     va_end(ap);
 }
 
@@ -760,6 +771,37 @@ static void loader_free(loader *L)
     }
 }
 
+/* The physical line and character column of byte `target` of the input
+ * (counted from the start, byte-order mark included), by reading it again. */
+static void offset_position(const source *src, size_t bom, size_t target, const char *name,
+                            size_t *line, size_t *col)
+{
+    *line = 1;
+    *col = 1;
+    source s2;
+    wfs_error dummy;
+    if (source_reopen(&s2, src, &dummy, name) == 0) {
+        const char *ch;
+        long m;
+        size_t seen = 0;
+        int pcr = 0;
+        while (seen < target && (m = source_next(&s2, &ch, &dummy, name)) > 0) {
+            for (long i = 0; i < m && seen < target; i++, seen++) {
+                if (seen < bom) continue; /* a byte-order mark takes no column */
+                if (ch[i] == '\r' || (ch[i] == '\n' && !pcr)) {
+                    ++*line;
+                    *col = 1;
+                } else if (ch[i] != '\n' && ((unsigned char)ch[i] & 0xc0) != 0x80) {
+                    ++*col; /* characters, not UTF-8 continuation bytes */
+                }
+                pcr = ch[i] == '\r';
+            }
+        }
+        source_close(&s2);
+    }
+    free(s2.buf);
+}
+
 /* Run one pass of libcsv over the source. */
 static int run_pass(ctx *C, source *src, char delim, void (*cb1)(void *, size_t, void *),
                     void (*cb2)(int, void *), const wfs_control *ctl, wfs_error *err)
@@ -782,44 +824,38 @@ static int run_pass(ctx *C, source *src, char delim, void (*cb1)(void *, size_t,
         if (first && n >= 3 && memcmp(chunk, "\xef\xbb\xbf", 3) == 0) skip = bom = 3;
         first = 0;
         size_t want = (size_t)n - skip;
+        /* A NUL byte is refused where it is met, before libcsv gathers the
+         * rest of its field: a sparse or binary file must not be read (and
+         * held) to its end first. */
+        const char *nul = memchr(chunk + skip, 0, want);
+        size_t upto = nul ? (size_t)(nul - (chunk + skip)) : want;
         parser_set_growth(&p);
-        size_t done = csv_parse(&p, chunk + skip, want, cb1, cb2, C);
+        size_t done = csv_parse(&p, chunk + skip, upto, cb1, cb2, C);
         if (L->failed) break;
-        if (done != want) {
+        if (done != upto) {
             /* A quoting error: report the character's line and column. */
-            size_t pos = skip + done; /* offset within this chunk */
-            size_t line = 1, col = 1;
-            /* Count lines in everything read so far (re-read when from a file). */
-            source s2 = *src;
-            s2.buf = NULL;
-            s2.fd = -1;
-            wfs_error dummy;
-            size_t target = offset + pos;
-            if (source_open(&s2, &dummy, L->name) == 0) {
-                const char *ch;
-                long m;
-                size_t seen = 0;
-                int pcr = 0;
-                while (seen < target && (m = source_next(&s2, &ch, &dummy, L->name)) > 0) {
-                    for (long i = 0; i < m && seen < target; i++, seen++) {
-                        if (seen < bom) continue; /* a byte-order mark takes no column */
-                        if (ch[i] == '\r' || (ch[i] == '\n' && !pcr)) {
-                            line++;
-                            col = 1;
-                        } else if (ch[i] != '\n' && ((unsigned char)ch[i] & 0xc0) != 0x80) {
-                            col++; /* characters, not UTF-8 continuation bytes */
-                        }
-                        pcr = ch[i] == '\r';
-                    }
-                }
-                source_close(&s2);
-            }
-            free(s2.buf);
+            size_t line, col;
+            offset_position(src, bom, offset + skip + done, L->name, &line, &col);
             rc = wfs_fail(err, WFS_EPARSE,
                           "%s:%zu:%zu: malformed quotes: a quote inside an unquoted field, or "
                           "text after a closing quote (quote the whole field and double any "
                           "quotes inside it)",
                           L->name, line, col);
+            L->failed = 2;
+            break;
+        }
+        if (nul || p.entry_pos > MAX_FIELD) {
+            size_t line, col;
+            offset_position(src, bom, offset + skip + upto - (nul ? 0 : p.entry_pos), L->name,
+                            &line, &col);
+            if (nul)
+                rc = wfs_fail(err, WFS_EPARSE, "%s:%zu:%zu: NUL byte in %s (is this a binary file?)",
+                              L->name, line, L->field + 1, L->in_header ? "a column name" : "a value");
+            else
+                rc = wfs_fail(err, WFS_ELIMIT,
+                              "%s:%zu:%zu: a field longer than %zu MB starts here (a quote left "
+                              "open, or not a CSV file?)",
+                              L->name, line, L->field + 1, MAX_FIELD >> 20);
             L->failed = 2;
             break;
         }

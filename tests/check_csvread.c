@@ -795,6 +795,69 @@ START_TEST(test_memory_limit)
 }
 END_TEST
 
+/* A file that grows while it is read: the progress callback, called after
+ * each 1 MB chunk, appends to it. The load must fail, not return a table
+ * of part of the old and part of the new contents. */
+static void append_once(void *user, double fraction, const char *what)
+{
+    const char *path = user;
+    static int done;
+    (void)fraction;
+    (void)what;
+    if (done++) return;
+    FILE *f = fopen(path, "a");
+    ck_assert_ptr_nonnull(f);
+    fputs("1,2\n", f);
+    fclose(f);
+}
+
+START_TEST(test_file_changed_while_read)
+{
+    make_tmpdir();
+    char path[128];
+    snprintf(path, sizeof path, "%s/growing.csv", tmpdir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("a,b\n", f);
+    for (int i = 0; i < 400000; i++) fprintf(f, "%d,%d\n", i, i % 7);
+    fclose(f);
+    wfs_control ctl = {NULL, append_once, path};
+    wfs_csv_options o = WFS_CSV_OPTIONS_INIT;
+    o.control = &ctl;
+    wfs_table *t = NULL;
+    wfs_error err = WFS_ERROR_INIT;
+    ck_assert_int_eq(wfs_csv_read(&t, path, &o, &err), WFS_EIO);
+    ck_assert_ptr_null(t);
+    ck_assert_msg(strstr(err.message, "the file changed while it was being read"), "%s",
+                  err.message);
+    /* Unchanged, it loads (with the appended row). */
+    ck_assert_int_eq(wfs_csv_read(&t, path, NULL, &err), 0);
+    ck_assert_uint_eq(wfs_table_nrows(t), 400001);
+    wfs_table_free(t);
+    remove_tmpdir();
+}
+END_TEST
+
+/* A NUL byte is refused where it is met: a sparse file of 64 MB of NUL
+ * bytes after the header fails at once, naming line 2. */
+START_TEST(test_nul_bytes_refused_early)
+{
+    make_tmpdir();
+    char path[128];
+    snprintf(path, sizeof path, "%s/sparse.csv", tmpdir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("a,b\n1,", f);
+    fclose(f);
+    ck_assert_int_eq(truncate(path, 64 << 20), 0);
+    wfs_table *t = NULL;
+    wfs_error err = WFS_ERROR_INIT;
+    ck_assert_int_eq(wfs_csv_read(&t, path, NULL, &err), WFS_EPARSE);
+    ck_assert_msg(strstr(err.message, "sparse.csv:2:2: NUL byte in a value"), "%s", err.message);
+    remove_tmpdir();
+}
+END_TEST
+
 START_TEST(test_unreadable_paths)
 {
     make_tmpdir();
@@ -1133,6 +1196,8 @@ static Suite *csvread_suite(void)
     tcase_add_test(tc, test_duplicate_column_name);
     tcase_add_test(tc, test_memory_limit);
     tcase_add_test(tc, test_unreadable_paths);
+    tcase_add_test(tc, test_file_changed_while_read);
+    tcase_add_test(tc, test_nul_bytes_refused_early);
     tcase_add_test(tc, test_binary_files);
     tcase_add_test(tc, test_crlf_split_across_chunks);
     tcase_add_test(tc, test_quoted_field_across_chunks);
