@@ -33,7 +33,7 @@ static int perr(char *msg, size_t msgsz, long *errpos, size_t pos, const char *f
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, msgsz, fmt, ap);
+    wfs_vformat_message(msg, msgsz, fmt, ap);
     va_end(ap);
     *errpos = (long)pos;
     return -1;

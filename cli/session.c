@@ -83,7 +83,7 @@ int cli_error(session *s, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(s->errbuf, sizeof s->errbuf, fmt, ap);
+    wfs_vformat_message(s->errbuf, sizeof s->errbuf, fmt, ap);
     va_end(ap);
     report(s, "error", s->errbuf);
     print_caret(s);
@@ -102,7 +102,7 @@ void cli_warn(session *s, const char *fmt, ...)
     char buf[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    wfs_vformat_message(buf, sizeof buf, fmt, ap);
     va_end(ap);
     report(s, "warning", buf);
 }

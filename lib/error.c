@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "wfs-private.h"
 
@@ -39,12 +40,47 @@ const char *wfs_strerror(int code)
     }
 }
 
+#define LONG_WORD 200
+#define LONG_WORD_KEEP 160
+
+void wfs_vformat_message(char *out, size_t outsz, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(out, outsz, fmt, ap);
+    char *full = n >= 0 && (size_t)n >= outsz ? malloc((size_t)n + 1) : NULL;
+    if (full) vsnprintf(full, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
+    if (!full) return; /* it fitted, or it stays truncated */
+    size_t j = 0;
+    for (size_t i = 0; full[i] && j + 1 < outsz;) {
+        size_t w = 0;
+        while (full[i + w] && full[i + w] != ' ' && full[i + w] != '"') w++;
+        if (w > LONG_WORD) {
+            size_t keep = LONG_WORD_KEEP;
+            while (keep > 0 && ((unsigned char)full[i + keep] & 0xc0) == 0x80) keep--;
+            char tail[48];
+            int t = snprintf(tail, sizeof tail, "...(%zu bytes)", w);
+            for (size_t k = 0; k < keep && j + 1 < outsz; k++) out[j++] = full[i + k];
+            for (int k = 0; k < t && j + 1 < outsz; k++) out[j++] = tail[k];
+            i += w;
+        } else if (w == 0) {
+            out[j++] = full[i++];
+        } else {
+            for (size_t k = 0; k < w && j + 1 < outsz; k++) out[j++] = full[i + k];
+            i += w;
+        }
+    }
+    out[j] = '\0';
+    free(full);
+}
+
 int wfs_vfail(wfs_error *err, int code, const char *fmt, va_list ap)
 {
     if (err) {
         err->code = code;
         err->position = -1;
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        wfs_vformat_message(err->message, sizeof err->message, fmt, ap);
     }
     return code;
 }

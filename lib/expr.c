@@ -71,7 +71,7 @@ static int lex_fail(lexer *lx, const char *at, const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     char msg[800];
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    wfs_vformat_message(msg, sizeof msg, fmt, ap);
     va_end(ap);
     long pos = (long)(at - lx->src);
     wfs_fail(lx->err, WFS_EPARSE, "in the if expression at column %ld: %s", pos + 1, msg);

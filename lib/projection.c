@@ -226,7 +226,7 @@ static int row_fail(wfs_error *err, int code, const wfs_model *m, const prow *p,
     char msg[768];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    wfs_vformat_message(msg, sizeof msg, fmt, ap);
     va_end(ap);
     int rc = wfs_fail(err, code, "%s: %s %s", loc, b.data ? b.data : "", msg);
     wfs_buf_free(&b);

@@ -27,6 +27,10 @@
  * callers can write `return wfs_fail(err, WFS_EINVAL, "...")`. */
 int wfs_fail(wfs_error *err, int code, const char *fmt, ...) WFS_PRINTF(3, 4);
 int wfs_vfail(wfs_error *err, int code, const char *fmt, va_list ap);
+/* vsnprintf for messages: when the text would not fit in outsz bytes, every
+ * word longer than 200 bytes in it (a 100 KB name, a huge value) is cut to
+ * its first 160 bytes and "...(N bytes)", so the end of the sentence shows. */
+void wfs_vformat_message(char *out, size_t outsz, const char *fmt, va_list ap);
 /* Report out-of-memory. */
 int wfs_nomem(wfs_error *err);
 
