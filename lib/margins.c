@@ -297,9 +297,11 @@ int wfs_margins_read_csv(wfs_margins *m, const char *path, const char *const *va
                         path);
     }
     if (wfs_table_type(t, (size_t)ct) != WFS_NUMERIC) {
+        /* The message names the column, so the table is freed after it. */
+        wfs_fail(err, WFS_EPARSE, "%s: column \"%s\" must hold numbers", path,
+                 wfs_table_name(t, (size_t)ct));
         wfs_table_free(t);
-        return wfs_fail(err, WFS_EPARSE, "%s: column \"%s\" must hold numbers", path,
-                        wfs_table_name(t, (size_t)ct));
+        return WFS_EPARSE;
     }
     const double *tot = wfs_table_numeric(t, (size_t)ct);
     char b1[40], b2[40];

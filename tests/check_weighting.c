@@ -1049,6 +1049,15 @@ START_TEST(test_margins_csv)
     wfs_margins_free(m);
     unlink(p);
     free(p);
+    /* A total column that is not numeric is named in the message (the
+     * message was formatted from the freed table: fuzz/regressions/margins). */
+    p = write_tmp("variable,level,Total\na,A,40\na,B,4p\n");
+    ck_assert_int_eq(wfs_margins_new(&m, &err), 0);
+    ck_assert_int_eq(wfs_margins_read_csv(m, p, NULL, 0, &err), WFS_EPARSE);
+    ck_assert_msg(strstr(err.message, ": column \"Total\" must hold numbers"), "%s", err.message);
+    wfs_margins_free(m);
+    unlink(p);
+    free(p);
     p = write_tmp("variable,level,total\na,A,40\na,Q,30\na,C,50\n");
     ck_assert_int_eq(wfs_margins_new(&m, &err), 0);
     ck_assert_int_eq(wfs_margins_read_csv(m, p, NULL, 0, &err), 0);
