@@ -59,6 +59,135 @@ static void exact_edge(double *lo, double *hi, double p, double n, double level)
     }
 }
 
+/* ---- beta quantiles for any shape ---------------------------------------
+ * gsl_cdf_beta_Pinv returns NaN, or does not return, once the shapes reach
+ * about 1e5 (an effective sample size in the millions), and gsl_cdf_beta_P
+ * is NaN beyond about 1e7. The Korn-Graubard interval needs them for every
+ * sample size, so the distribution function is computed here: the continued
+ * fraction of the incomplete beta ratio (Numerical Recipes 6.4, modified
+ * Lentz) times the density term computed without cancellation as R's
+ * dbinom_raw does (Loader 2000: Stirling-error and deviance terms), and the
+ * quantile is found by Newton's method kept inside a shrinking bracket. */
+
+/* log(n!) - log(sqrt(2 pi n) (n/e)^n), as R's stirlerr (Loader 2000). */
+static double stirlerr(double n)
+{
+    const double S0 = 1.0 / 12, S1 = 1.0 / 360, S2 = 1.0 / 1260, S3 = 1.0 / 1680,
+                 S4 = 1.0 / 1188;
+    double nn = n * n;
+    if (n <= 15) return lgamma(n + 1) - (n + 0.5) * log(n) + n - 0.5 * log(2 * M_PI);
+    if (n > 500) return (S0 - S1 / nn) / n;
+    if (n > 80) return (S0 - (S1 - S2 / nn) / nn) / n;
+    if (n > 35) return (S0 - (S1 - (S2 - S3 / nn) / nn) / nn) / n;
+    return (S0 - (S1 - (S2 - (S3 - S4 / nn) / nn) / nn) / nn) / n;
+}
+
+/* x log(x / np) + np - x without cancellation, as R's bd0. */
+static double bd0(double x, double np)
+{
+    if (fabs(x - np) < 0.1 * (x + np)) {
+        double v = (x - np) / (x + np), s = (x - np) * v, ej = 2 * x * v;
+        v *= v;
+        for (int j = 1; j < 1000; j++) {
+            ej *= v;
+            double s1 = s + ej / (2 * j + 1);
+            if (s1 == s) return s1;
+            s = s1;
+        }
+    }
+    return x * log(x / np) + np - x;
+}
+
+/* x^a (1 - x)^b / B(a, b), for 0 < x < 1: (a + b) choose a, times
+ * x^a (1 - x)^b, is R's dbinom_raw(a, a + b, x, 1 - x); the binomial
+ * coefficient is (a + b) / (a b B(a, b)). */
+static double beta_term(double x, double a, double b)
+{
+    double n = a + b, na, nb;
+    /* n x and n (1 - x) from the side where x is small, so that their
+     * differences from a and b keep their digits when n is huge. */
+    if (x < 0.5) {
+        na = n * x;
+        nb = b - (na - a);
+    } else {
+        nb = n * (1 - x);
+        na = a - (nb - b);
+    }
+    double lc = stirlerr(n) - stirlerr(a) - stirlerr(b) - bd0(a, na) - bd0(b, nb);
+    double lf = log(2 * M_PI) + log(a) + log1p(-a / n);
+    return exp(lc - 0.5 * lf) * a * b / n;
+}
+
+/* The continued fraction of I_x(a, b) (Numerical Recipes betacf); NaN if
+ * it does not converge. It takes about sqrt(max(a, b)) terms near the mean. */
+static double beta_cf(double x, double a, double b)
+{
+    const double tiny = 1e-300;
+    double qab = a + b, qap = a + 1, qam = a - 1, c = 1, d = 1 - qab * x / qap;
+    if (fabs(d) < tiny) d = tiny;
+    d = 1 / d;
+    double h = d;
+    double maxit = 100 * sqrt(a > b ? a : b) + 1000;
+    for (double m = 1; m <= maxit; m++) {
+        double m2 = 2 * m, aa = m * (b - m) * x / ((qam + m2) * (a + m2));
+        d = 1 + aa * d;
+        if (fabs(d) < tiny) d = tiny;
+        c = 1 + aa / c;
+        if (fabs(c) < tiny) c = tiny;
+        d = 1 / d;
+        h *= d * c;
+        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
+        d = 1 + aa * d;
+        if (fabs(d) < tiny) d = tiny;
+        c = 1 + aa / c;
+        if (fabs(c) < tiny) c = tiny;
+        d = 1 / d;
+        double del = d * c;
+        h *= del;
+        if (fabs(del - 1) < 1e-16) return h;
+    }
+    return NAN;
+}
+
+/* P(X <= x) for X ~ Beta(a, b). */
+static double beta_cdf(double x, double a, double b)
+{
+    if (x <= 0) return 0;
+    if (x >= 1) return 1;
+    double t = beta_term(x, a, b);
+    /* The fraction converges fast below the mean, (a + 1) / (a + b + 2);
+     * above it the other tail is taken. */
+    int low = x < (a + 1) / (a + b + 2);
+    return low ? t * beta_cf(x, a, b) / a : 1 - t * beta_cf(1 - x, b, a) / b;
+}
+
+double wfs_qbeta(double q, double a, double b)
+{
+    if (!(q >= 0 && q <= 1) || !(a > 0) || !(b > 0) || isinf(a) || isinf(b)) return NAN;
+    if (q == 0) return 0;
+    if (q == 1) return 1;
+    /* Start from the normal approximation, inside the bracket (lo, hi). */
+    double n = a + b, mean = a / n, sd = sqrt(a * b / (n * n * (n + 1)));
+    double lo = 0, hi = 1;
+    double x = mean + gsl_cdf_ugaussian_Pinv(q) * sd;
+    if (!(x > 0 && x < 1)) x = mean;
+    for (int it = 0; it < 400; it++) {
+        double F = beta_cdf(x, a, b);
+        if (isnan(F)) return NAN;
+        if (F < q)
+            lo = x;
+        else
+            hi = x;
+        /* density x^(a-1) (1-x)^(b-1) / B(a, b) */
+        double f = beta_term(x, a, b) / (x * (1 - x));
+        double next = f > 0 && isfinite(f) ? x - (F - q) / f : NAN;
+        if (!(next > lo && next < hi)) next = 0.5 * (lo + hi); /* bisect */
+        if (fabs(next - x) <= 1e-15 * x || hi - lo <= 1e-15 * hi) return next;
+        x = next;
+    }
+    return x;
+}
+
 int wfs_prop_ci(double *lo, double *hi, wfs_ci_method m, double p, double se, double df,
                 double level, double nrows, double nobs, double ddf_design)
 {
@@ -100,8 +229,8 @@ int wfs_prop_ci(double *lo, double *hi, wfs_ci_method m, double p, double se, do
                        (isinf(ddf_design) ? gsl_cdf_ugaussian_Pinv(alpha / 2)
                                           : gsl_cdf_tdist_Pinv(alpha / 2, ddf_design));
         neff *= ratio * ratio;
-        *lo = gsl_cdf_beta_Pinv(alpha / 2, neff * p, neff * (1 - p) + 1);
-        *hi = gsl_cdf_beta_Pinv(1 - alpha / 2, neff * p + 1, neff * (1 - p));
+        *lo = wfs_qbeta(alpha / 2, neff * p, neff * (1 - p) + 1);
+        *hi = wfs_qbeta(1 - alpha / 2, neff * p + 1, neff * (1 - p));
         break;
     }
     case WFS_CI_WILSON: {

@@ -219,8 +219,8 @@ static double kg_width(double p, double se, double nrows, double df)
     neff *= ratio * ratio;
     if (!(neff < 1e4)) return isnan(neff) ? NAN : 0.05;
     double a = neff * p, b = neff * (1 - p);
-    double lo = a < 1e-3 ? 0 : gsl_cdf_beta_Pinv(0.025, a, b + 1);
-    double hi = b < 1e-3 ? 1 : gsl_cdf_beta_Pinv(0.975, a + 1, b);
+    double lo = a < 1e-3 ? 0 : wfs_qbeta(0.025, a, b + 1);
+    double hi = b < 1e-3 ? 1 : wfs_qbeta(0.975, a + 1, b);
     return hi - lo;
 }
 

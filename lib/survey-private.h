@@ -84,6 +84,10 @@ static inline size_t wfs_unit_of(const wfs_design *d, size_t i)
 int wfs_recvar(double *V, const wfs_design *d, const uint32_t *units, const double *Z, size_t m,
                size_t K, int *lonely_used, wfs_error *err);
 
+/* The q quantile of Beta(a, b) for shapes up to 1e12 and more, to 1e-9
+ * relative or 1e-16 absolute against R (GSL's
+ * gsl_cdf_beta_Pinv fails beyond about 1e5); NaN for invalid arguments. */
+double wfs_qbeta(double q, double a, double b);
 /* The upper (1 + level)/2 quantile of t on df degrees of freedom (normal
  * when infinite); NaN when df <= 0. */
 double wfs_tcrit(double level, double df);

@@ -499,6 +499,26 @@ START_TEST(test_prop_edges_exact)
     ck_assert_double_eq(no->ci_upper, 1);
     ck_assert(yes->flags & WFS_FLAG_ZERO_VAR);
     ck_assert(has_note(r, "exact (Clopper-Pearson)"));
+    /* Every interval method gives the same exact interval at 0 and 1, and
+     * every interval of the run lies within [0, 1] (wald aside, which is
+     * p -+ t se as R's "mean" and may leave it for p strictly inside). */
+    for (int m = WFS_CI_LOGIT; m <= WFS_CI_LIKELIHOOD; m++) {
+        wfs_est_options om = o;
+        om.ci = (wfs_ci_method)m;
+        om.ci_set = 1;
+        wfs_result *rm = run(PROP, d, "need", &om);
+        const wfs_estimate *y0 = est(rm, 3), *n1 = est(rm, 2);
+        ck_assert_double_eq(y0->ci_lower, 0);
+        REL(y0->ci_upper, 1 - pow(0.025, 0.25), 1e-12);
+        REL(n1->ci_lower, pow(0.025, 0.25), 1e-12);
+        ck_assert_double_eq(n1->ci_upper, 1);
+        for (size_t k = 0; k < wfs_result_nestimates(rm) && m != WFS_CI_WALD; k++) {
+            ck_assert_msg(est(rm, k)->ci_lower >= 0 && est(rm, k)->ci_upper <= 1,
+                          "%s: [%g, %g]", wfs_ci_name((wfs_ci_method)m), est(rm, k)->ci_lower,
+                          est(rm, k)->ci_upper);
+        }
+        wfs_result_free(rm);
+    }
     /* Domain a: 3 of 6, and the domain df counts a's PSUs only: 6 - 1. */
     ck_assert_double_eq_tol(est(r, 1)->estimate, 0.5, 1e-15);
     ck_assert_double_eq(est(r, 1)->df, 5);
