@@ -51,6 +51,22 @@ static const cli_option opt_design[] = {
      "finite population correction per stage: a population count (> 1) or a fraction (<= 1)"},
     {"lonely", OPT_VALUE, "fail|adjust|average|certainty|remove", "fail (set lonely=)",
      "what to do with a stratum holding a single PSU"},
+    {"repweights", OPT_VALUE, NULL, "none",
+     "replicate-weight variables: PREFIX*, FIRST-LAST or a comma list"},
+    {"type", OPT_VALUE, "jk1|jkn|brr|fay|bootstrap|sdr", NULL,
+     "method of the replicate weights (with repweights=)"},
+    {"scale", OPT_VALUE, NULL, "by type", "overall variance multiplier of the replicates"},
+    {"rscales", OPT_VALUE, NULL, "1", "per-replicate multipliers: numbers or a variable (jkn)"},
+    {"rho", OPT_VALUE, NULL, NULL, "Fay's coefficient (type=fay)"},
+    {"df", OPT_VALUE, NULL, "rank - 1", "degrees of freedom of a replicate design"},
+    {"mse", OPT_FLAG, NULL, NULL, "centre replicates on the full-sample estimate"},
+    {NULL, 0, NULL, NULL, NULL}};
+
+static const cli_option opt_replicate[] = {
+    {"rho", OPT_VALUE, NULL, "0.3", "Fay's coefficient: replicate weights 2-rho and rho"},
+    {"reps", OPT_VALUE, NULL, "50", "number of bootstrap replicates"},
+    {"seed", OPT_VALUE, NULL, "1", "seed of the bootstrap's random numbers (GSL mt19937)"},
+    {"mse", OPT_FLAG, NULL, NULL, "centre replicates on the full-sample estimate"},
     {NULL, 0, NULL, NULL, NULL}};
 
 #define EST_COMMON                                                                                 \
@@ -152,7 +168,8 @@ const cli_command cli_commands[] = {
      "list role caseload if caseload > 40 n=5", "head(subset(df, caseload > 40), 5)",
      "list role caseload if caseload > 40 in 1/5", opt_list, COMPLETE_VARS, 0},
     {"design", "Survey design", cmd_design,
-     "design [weight=W] [strata=S] [cluster=C1[,C2]] [fpc=F1[,F2]] [lonely=POLICY] [srs]",
+     "design [weight=W] [strata=S] [cluster=C1[,C2]] [fpc=F1[,F2]] [lonely=POLICY] [srs] "
+     "[repweights=VARS type=TYPE [scale=] [rscales=] [rho=] [df=] [mse]]",
      "declare the survey design, or show it",
      "Declares how the active dataset was sampled. PSUs are nested within strata and\n"
      "later-stage units within their PSU. An fpc above 1 is a population count, at most 1\n"
@@ -160,11 +177,27 @@ const cli_command cli_commands[] = {
      "weights mark rows not in the sample. A stratum with a single PSU is an error under\n"
      "lonely=fail (the default); adjust, average, certainty and remove follow R's\n"
      "survey.lonely.psu. `design srs` declares a simple random sample with equal weights.\n"
-     "Without arguments prints the design: rows, strata, PSUs, degrees\n"
-     "of freedom, sum of weights and lonely-PSU policy.",
+     "With repweights= the data carry replicate weights instead (R's svrepdesign with\n"
+     "combined weights): type= names the method; scale= and rscales= default as in R\n"
+     "(jkn needs rscales=, fay needs rho=). Without arguments prints the design: rows,\n"
+     "strata, PSUs, degrees of freedom, sum of weights and lonely-PSU policy, and for a\n"
+     "replicate design its method, number of replicates and scale.",
      "design weight=weight strata=region cluster=council lonely=adjust",
      "svydesign(id=~council, strata=~region, weights=~weight, nest=TRUE)",
      "svyset council [pw=weight], strata(region)", opt_design, COMPLETE_VARS, 0},
+    {"replicate", "Survey design", cmd_replicate,
+     "replicate jk1|jkn|brr|fay|bootstrap [rho=0.3] [reps=N] [seed=N] [mse]",
+     "replace the design's variance by replicate weights",
+     "Creates replicate weights from the current design, as R's as.svrepdesign: jk1\n"
+     "(unstratified; one replicate per PSU), jkn (one per PSU, stratum by stratum), brr\n"
+     "and fay (exactly two PSUs per stratum; half-samples from R's Hadamard matrices) and\n"
+     "bootstrap (PSUs resampled within strata; reps= replicates drawn from seed=). Every\n"
+     "later estimate is recomputed with each replicate's weights and its variance is\n"
+     "scale * sum rscale (estimate_r - centre)^2, centred on the mean of the replicates\n"
+     "or, with mse, on the full-sample estimate. Weighting commands then adjust every\n"
+     "replicate. Degrees of freedom: the rank of the replicate weights minus one.",
+     "replicate jkn", "as.svrepdesign(design, type=\"JKn\")",
+     "svy jackknife: mean caseload", opt_replicate, COMPLETE_NONE, 0},
     {"mean", "Estimates", cmd_mean,
      "mean VAR ... [by V[,V]] [if EXPR] [deff|deff=replace] [level=] [df=] [ci=]",
      "weighted means with standard errors and intervals",
