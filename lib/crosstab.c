@@ -1003,6 +1003,12 @@ static void compact_levels(char **levels, size_t *nlev, const uint8_t *used)
 int wfs_tab(wfs_result **out, const wfs_design *d, const char *row, const wfs_est_options *opt,
             const wfs_tab_options *topt, wfs_error *err)
 {
+    if (d->rep) {
+        *out = NULL;
+        return wfs_fail(err, WFS_EINVAL,
+                        "tab is not available on a replicate design yet; use prop ROW by COL for "
+                        "the percentages with replicate standard errors");
+    }
     tab t;
     memset(&t, 0, sizeof t);
     *out = NULL;

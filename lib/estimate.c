@@ -977,12 +977,21 @@ int wfs_quantile(wfs_result **out, const wfs_design *d, const char *const *vars,
                 double W = c.A.T[1], pm = c.A.T[0] / W;
                 for (size_t r = 0; r < c.A.m; r++)
                     c.Z[r] = (c.A.S[r * 2] - pm * c.A.S[r * 2 + 1]) / W;
-                if ((rc = ctx_variance(&c, err))) break;
+                if (d->rep) {
+                    /* svyquantile.svyrep.design's woodruffCI: the replicate
+                     * variance of the CDF at the estimate. */
+                    if ((rc = ctx_rep_totals(&c, &b, g, err))) break;
+                    for (size_t r = 0; r < d->rep->R; r++)
+                        c.TH[r] = c.TR[r * 2] / c.TR[r * 2 + 1];
+                    if ((rc = ctx_rep_variance(&c, &pm, 1, err))) break;
+                } else if ((rc = ctx_variance(&c, err))) {
+                    break;
+                }
                 e.df = df_for(&c, c.A.df);
                 e.estimate = qhat;
                 double lo, hi;
                 woodruff_p(&lo, &hi, m, pm, sqrt(c.V[0]), e.df, opt->level, (double)c.A.nrows,
-                           c.A.df);
+                           d->rep ? e.df : c.A.df);
                 e.ci_lower = isnan(lo) || lo < 0 ? NAN : qrule_at(&q, opt->qrule, lo);
                 e.ci_upper = isnan(hi) || hi > 1 ? NAN : qrule_at(&q, opt->qrule, hi);
                 if (isnan(e.ci_lower) || isnan(e.ci_upper)) bound_outside = 1;

@@ -666,6 +666,16 @@ int wfs_design_new_replicate(wfs_design **out, const wfs_table *t, const wfs_rep
         goto fail;
     d->df = rp->df;
     if ((rc = set_rep_name(d, err))) goto fail;
+    {
+        char buf[600];
+        snprintf(buf, sizeof buf, "%zu replicate weights (%s%s%s), weights %s", R,
+                 spec->columns[0], R > 2 ? " ... " : ", ", spec->columns[R - 1],
+                 spec->weight ? spec->weight : "1");
+        char *desc = wfs_strdup(buf);
+        if (!desc) goto nomem;
+        free(d->describe);
+        d->describe = desc;
+    }
     *out = d;
     return 0;
 nomem:

@@ -85,6 +85,32 @@ ref_prop <- function(cs, des, data, var, by = NULL, cond = NULL, method = "logit
   }
 }
 
+# svyquantile on a replicate design: Woodruff intervals with the replicate
+# variance of the CDF at the estimate, t on the design's df. survey 4.1-1
+# drops interval.type on the way to woodruffCI for replicate designs (it
+# always uses "mean"); wfstat honours it, so other types call woodruffCI
+# with the method, as svyquantile.survey.design does.
+ref_quantile <- function(cs, des, data, var, p, by = NULL, type = "mean") {
+  for (dm in domains(data, by, NULL)) {
+    ds <- sub(des, dm & !is.na(data[[var]]))
+    q <- svyquantile(as.formula(paste0("~", var)), ds, quantiles = p, ci = TRUE,
+                     df = degf(des))[[1]]
+    if (type != "mean") {
+      x <- data[[var]][dm & !is.na(data[[var]])]
+      for (j in seq_along(p)) {
+        ci <- survey:::woodruffCI(x, q[j, 1], p[j], ds, survey:::qrule_math, 0.05, degf(des),
+                                  method = type)
+        q[j, 2:3] <- ci; q[j, 4] <- diff(ci) / (2 * qt(0.975, degf(des)))
+      }
+    }
+    for (j in seq_along(p)) {
+      chk(cs, "estimate", q[j, 1]); chk(cs, "ci_lower", q[j, 2]); chk(cs, "ci_upper", q[j, 3])
+      chk(cs, "se", q[j, 4]); chk(cs, "p", p[j]); chk(cs, "df", degf(des))
+      cs$row <- cs$row + 1
+    }
+  }
+}
+
 design_chk <- function(cs, des) {
   chk(cs, "replicates", ncol(weights(des, "analysis")), "-")
   chk(cs, "scale", des$scale, "-")
@@ -99,6 +125,9 @@ battery <- function(cs, des, data) {
   cmd(cs, "ratio y / x by g"); ref_ratio(cs, des, data, "y", "x", by = "g")
   cmd(cs, "prop need by g"); ref_prop(cs, des, data, "need", by = "g")
   cmd(cs, "prop need ci=xlogit"); ref_prop(cs, des, data, "need", method = "xlogit")
+  cmd(cs, "quantile y p=0.25,0.5,0.9"); ref_quantile(cs, des, data, "y", c(0.25, 0.5, 0.9))
+  cmd(cs, "quantile y p=0.5 by g ci=xlogit")
+  ref_quantile(cs, des, data, "y", 0.5, by = "g", type = "xlogit")
   cmd(cs, "total need"); {
     m <- svytotal(~factor(need), sub(des, !is.na(data$need)))
     for (j in seq_along(coef(m))) {
@@ -236,4 +265,25 @@ cmd(cs, "mean y"); ref_numeric(cs, rk, strat, "y")
 cmd(cs, "total y by g"); ref_numeric(cs, rk, strat, "y", "total", by = "g")
 cmd(cs, "ratio y / x"); ref_ratio(cs, rk, strat, "y", "x")
 cmd(cs, "prop need by g2"); ref_prop(cs, rk, strat, "need", by = "g2")
+case_write(cs)
+
+# Post-stratification and linear calibration of a JK1 design with fpc:
+# every replicate is adjusted (R's postStratify and calibrate on a
+# svyrep.design).
+cs <- case_new("rep_calibrate")
+d <- as.svrepdesign(svydesign(id = ~psu, weights = ~w, fpc = ~f, data = clus1), type = "JK1")
+ps <- postStratify(d, ~g, data.frame(g = c("A", "B", "C"), Freq = c(70, 90, 80)))
+cmd(cs, 'load "data/clus1.csv"'); cmd(cs, "design weight=w cluster=psu fpc=f")
+cmd(cs, "replicate jk1")
+cmd(cs, "poststratify g=A:70,B:90,C:80")
+cmd(cs, "design"); chk(cs, "sum_weights", sum(weights(ps, "sampling")), "-"); chk(cs, "df", degf(ps), "-")
+cmd(cs, "mean y"); ref_numeric(cs, ps, clus1, "y")
+cmd(cs, "ratio y / x by g"); ref_ratio(cs, ps, clus1, "y", "x", by = "g")
+cmd(cs, "prop need ci=xlogit"); ref_prop(cs, ps, clus1, "need", method = "xlogit")
+cl <- calibrate(d, ~g + x, c(240, 90, 80, 3600))
+cmd(cs, "design weight=w cluster=psu fpc=f"); cmd(cs, "replicate jk1")
+cmd(cs, "calibrate g=A:70,B:90,C:80 x=3600")
+cmd(cs, "design"); chk(cs, "sum_weights", sum(weights(cl, "sampling")), "-"); chk(cs, "df", degf(cl), "-")
+cmd(cs, "mean y"); ref_numeric(cs, cl, clus1, "y")
+cmd(cs, "total y by g"); ref_numeric(cs, cl, clus1, "y", "total", by = "g")
 case_write(cs)
