@@ -142,18 +142,43 @@ static int df_from_lower_gram(double *df, double *G, size_t R, wfs_error *err)
 
 /* df of a design with factors per PSU: the n x R replicate weights have
  * rows w_i F[psu(i)], so their Gram matrix is sum over PSUs of
- * (sum of w_i^2 in the PSU) F_p F_p'. */
+ * (sum of w_i^2 in the PSU) F_p F_p'. With fewer PSUs than replicates
+ * (a bootstrap) the rank is taken from the PSU-side Gram matrix
+ * (F_p . F_q scaled by the PSUs' weights), which has the same rank and is
+ * smaller. */
 static int rep_df_factors(double *df, const wfs_design *d, const wfs_repw *rp, wfs_error *err)
 {
     size_t R = rp->R, P = rp->npsu;
     double *w2 = wfs_callocarray(P ? P : 1, sizeof *w2);
-    double *G = wfs_callocarray(R ? R * R : 1, sizeof *G);
-    if (!w2 || !G) {
+    if (!w2) return wfs_nomem(err);
+    for (size_t i = 0; i < d->n; i++) w2[psu_of_row(d, i)] += d->w[i] * d->w[i];
+    if (P < R) {
+        size_t m = 0;
+        size_t *use = wfs_mallocarray(P ? P : 1, sizeof *use);
+        double *G = use ? wfs_callocarray(P ? P * P : 1, sizeof *G) : NULL;
+        if (!G) {
+            free(use);
+            free(w2);
+            return wfs_nomem(err);
+        }
+        for (size_t p = 0; p < P; p++)
+            if (w2[p] > 0) use[m++] = p;
+        for (size_t a = 0; a < m; a++)
+            for (size_t b = 0; b <= a; b++) {
+                const double *fa = rp->F + use[a] * R, *fb = rp->F + use[b] * R;
+                double s = 0;
+                for (size_t r = 0; r < R; r++) s += fa[r] * fb[r];
+                G[a * m + b] = s * sqrt(w2[use[a]] * w2[use[b]]);
+            }
+        free(use);
         free(w2);
-        free(G);
+        return df_from_lower_gram(df, G, m, err);
+    }
+    double *G = wfs_callocarray(R ? R * R : 1, sizeof *G);
+    if (!G) {
+        free(w2);
         return wfs_nomem(err);
     }
-    for (size_t i = 0; i < d->n; i++) w2[psu_of_row(d, i)] += d->w[i] * d->w[i];
     for (size_t p = 0; p < P; p++) {
         if (w2[p] == 0) continue;
         const double *f = rp->F + p * R;
