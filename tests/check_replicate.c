@@ -261,6 +261,72 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* trim on a replicate design: every replicate is trimmed to the bound and
+ * keeps its sum of weights (R's trimWeights rule, strict, per replicate);
+ * nonresponse keeps every replicate's weighted total in each cell. */
+START_TEST(test_trim_and_nonresponse_every_replicate)
+{
+    wfs_table *t = cluster_data(4, 3, 6, 0);
+    size_t n = wfs_table_nrows(t);
+    double *resp = malloc(n * sizeof *resp), *w = malloc(n * sizeof *w);
+    double *w2 = malloc(n * sizeof *w2);
+    ck_assert(resp && w && w2);
+    for (size_t i = 0; i < n; i++) resp[i] = i % 3 != 0;
+    wfs_error err = WFS_ERROR_INIT;
+    ck_assert_int_eq(wfs_table_add_numeric(t, "resp", resp, NULL, &err), 0);
+    wfs_design *d = make_design(t, 1, 0), *r = replicate(d, WFS_REP_JKN, 0, 0, 1), *tr = NULL;
+    wfs_weighting_options o = WFS_WEIGHTING_OPTIONS_INIT;
+    o.bounds = WFS_BOUND_UPPER;
+    o.upper = 16;
+    ck_assert_msg(wfs_trim_run(&tr, NULL, r, &o, &err) == 0, "%s", err.message);
+    ck_assert_uint_eq(wfs_design_nreplicates(tr), wfs_design_nreplicates(r));
+    for (size_t k = 0; k < wfs_design_nreplicates(r); k++) {
+        ck_assert_int_eq(wfs_design_rep_weights(w, r, k, &err), 0);
+        ck_assert_int_eq(wfs_design_rep_weights(w2, tr, k, &err), 0);
+        double s1 = 0, s2 = 0, mx = 0;
+        for (size_t i = 0; i < n; i++) {
+            s1 += w[i];
+            s2 += w2[i];
+            if (w2[i] > mx) mx = w2[i];
+            if (w[i] == 0) ck_assert(w2[i] == 0);
+        }
+        ck_assert_msg(mx <= 16 * (1 + 1e-12), "replicate %zu: largest weight %g", k, mx);
+        ck_assert_msg(fabs(s2 - s1) <= 1e-9 * s1, "replicate %zu: sum %g, was %g", k, s2, s1);
+    }
+    /* The full-sample weights are trimmed as a Taylor design's. */
+    wfs_design *td = NULL;
+    ck_assert_int_eq(wfs_trim_run(&td, NULL, d, &o, &err), 0);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_double_eq_tol(wfs_design_weights(tr)[i], wfs_design_weights(td)[i], 1e-12);
+    wfs_design *nr = NULL;
+    const char *cells[] = {"s"};
+    ck_assert_msg(wfs_nonresponse_run(&nr, NULL, r, "resp", cells, 1, &o, &err) == 0, "%s",
+                  err.message);
+    for (size_t k = 0; k < wfs_design_nreplicates(r); k++) {
+        ck_assert_int_eq(wfs_design_rep_weights(w, r, k, &err), 0);
+        ck_assert_int_eq(wfs_design_rep_weights(w2, nr, k, &err), 0);
+        double c1[4] = {0}, c2[4] = {0};
+        for (size_t i = 0; i < n; i++) {
+            size_t h = i / 18;
+            c1[h] += w[i];
+            c2[h] += w2[i];
+            if (!resp[i]) ck_assert(w2[i] == 0);
+        }
+        for (size_t h = 0; h < 4; h++)
+            ck_assert_msg(fabs(c2[h] - c1[h]) <= 1e-9 * c1[h], "replicate %zu stratum %zu", k, h);
+    }
+    free(resp);
+    free(w);
+    free(w2);
+    wfs_design_free(nr);
+    wfs_design_free(td);
+    wfs_design_free(tr);
+    wfs_design_free(r);
+    wfs_design_free(d);
+    wfs_table_free(t);
+}
+END_TEST
+
 static Suite *replicate_suite(void)
 {
     Suite *s = suite_create("replicate");
@@ -272,6 +338,7 @@ static Suite *replicate_suite(void)
     tcase_add_test(tc, test_brr_fay_total_is_taylor);
     tcase_add_test(tc, test_bootstrap_estimates_taylor);
     tcase_add_test(tc, test_errors);
+    tcase_add_test(tc, test_trim_and_nonresponse_every_replicate);
     suite_add_tcase(s, tc);
     return s;
 }
