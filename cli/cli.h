@@ -270,6 +270,11 @@ int cmd_prop(session *s, const cmdline *cl);
 int cmd_ratio(session *s, const cmdline *cl);
 int cmd_quantile(session *s, const cmdline *cl);
 int cmd_say(session *s, const cmdline *cl);
+int cmd_compare(session *s, const cmdline *cl);
+int cmd_change(session *s, const cmdline *cl);
+int cmd_likert(session *s, const cmdline *cl);
+int cmd_multi(session *s, const cmdline *cl);
+int cmd_decompose(session *s, const cmdline *cl);
 /* The session's level, df and ci settings and a command's level=, df=, ci=,
  * deff, by (at most maxby, into by[]) and if into estimator options; reports
  * a bad value and returns 1. quantile: ci defaults to wald. */
