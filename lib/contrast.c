@@ -485,9 +485,9 @@ int wfs_compare(wfs_result **out, const wfs_design *d, wfs_stat stat, const char
                                     "svycontrast)");
         if (adjust == WFS_ADJUST_HOLM)
             n |= wfs_result_add_note(r, "p-values Holm-adjusted within each variable%s (%zu "
-                                        "comparisons each); intervals are not adjusted",
-                                     any_prop ? " and level" : "",
-                                     G * (G - 1) / 2);
+                                        "comparison%s each); intervals are not adjusted",
+                                     any_prop ? " and level" : "", G * (G - 1) / 2,
+                                     G == 2 ? "" : "s");
         else
             n |= wfs_result_add_note(r, "p-values not adjusted for multiple comparisons");
         if (nmiss)
@@ -955,6 +955,34 @@ int wfs_likert(wfs_result **out, const wfs_design *d, const char *const *vars, s
         return rc ? rc : wfs_nomem(err);
     }
     wfs_result_set_ci_level(r, opt->level);
+    /* One scale for the battery: all numeric items, or categorical items
+     * with the same levels. */
+    for (size_t v = 0; v < nvars && !rc; v++) {
+        long c0 = use_var(d, vars[0], err), cv = use_var(d, vars[v], err);
+        if (c0 < 0 || cv < 0) {
+            rc = err_code(err, WFS_ENOTFOUND);
+            break;
+        }
+        wfs_coltype t0 = wfs_table_type(d->t, (size_t)c0), tv = wfs_table_type(d->t, (size_t)cv);
+        int same = t0 == tv;
+        if (same && tv == WFS_CATEGORICAL) {
+            size_t n0 = wfs_table_nlevels(d->t, (size_t)c0);
+            same = n0 == wfs_table_nlevels(d->t, (size_t)cv);
+            for (size_t k = 0; same && k < n0; k++)
+                same = strcmp(wfs_table_level(d->t, (size_t)c0, k),
+                              wfs_table_level(d->t, (size_t)cv, k)) == 0;
+        }
+        if (!same)
+            rc = wfs_fail(err, WFS_ETYPE,
+                          "likert items share one answer scale; \"%s\" and \"%s\" do not (%s)",
+                          vars[0], vars[v],
+                          t0 != tv ? "one is numeric, the other categorical" : "different levels");
+    }
+    if (rc) {
+        wfs_domains_free(&D);
+        wfs_result_free(r);
+        return rc;
+    }
     double scale[MAX_SCALE];
     size_t nscale = 0, nmiss = 0;
     int any_lonely = 0;
@@ -1294,6 +1322,16 @@ int wfs_decompose(wfs_result **out, const wfs_decompose_spec *sp, const wfs_est_
             goto out;
         }
         int cat = wfs_table_type(dw[0]->t, (size_t)oc) != WFS_NUMERIC;
+        for (int t = 0; t < 2 && !cat; t++) {
+            char *end;
+            strtod(sp->name[t], &end);
+            if (end == sp->name[t] || *end) {
+                rc = wfs_fail(err, WFS_EINVAL,
+                              "over=%s is numeric: from and to take two of its values (got %s)",
+                              sp->over, sp->name[t]);
+                goto out;
+            }
+        }
         wfs_buf b = WFS_BUF_INIT;
         wfs_buf_printf(&b, cat ? "`%s` == \"%s\" or `%s` == \"%s\"" : "`%s` == %s or `%s` == %s",
                        sp->over, sp->name[0], sp->over, sp->name[1]);
