@@ -838,10 +838,12 @@ emit:
 /* Suppression of a layer                                              */
 /* ------------------------------------------------------------------ */
 
+/* A hidden cell carries no number at all, only its flag: not even the df
+ * of its domain, which counts the PSUs holding its respondents. */
 static void hide(wfs_estimate *e, unsigned flag)
 {
     e->estimate = e->se = e->ci_lower = e->ci_upper = NAN;
-    e->deff = e->n_eff = e->n = e->n_weighted = NAN;
+    e->deff = e->n_eff = e->n = e->n_weighted = e->df = NAN;
     e->flags = flag;
 }
 
