@@ -137,6 +137,7 @@ typedef struct session {
     int errors;          /* commands that failed */
     int quit;            /* quit requested */
     int run_depth;
+    int quiet;           /* > 0 inside run ... quiet: results are kept, not printed */
     FILE *journal;       /* the journal being kept (log), or NULL */
     char *journal_path;
     struct journal *jn;  /* the session's record (journal.c) */
@@ -280,6 +281,7 @@ int cmd_change(session *s, const cmdline *cl);
 int cmd_likert(session *s, const cmdline *cl);
 int cmd_multi(session *s, const cmdline *cl);
 int cmd_decompose(session *s, const cmdline *cl);
+int cmd_title(session *s, const cmdline *cl);
 /* The session's level, df and ci settings and a command's level=, df=, ci=,
  * deff, by (at most maxby, into by[]) and if into estimator options; reports
  * a bad value and returns 1. quantile: ci defaults to wald. */

@@ -547,7 +547,10 @@ int cmd_run(session *s, const cmdline *cl)
         return cli_error(s, "run takes a quoted script name: run \"script.wfs\"");
     char *path = resolve_input(s, cl->pos[0]->text);
     if (!path) return cli_error(s, "out of memory");
+    int quiet = cli_flag(cl, "quiet");
+    s->quiet += quiet;
     int rc = session_run_file(s, path);
+    s->quiet -= quiet;
     free(path);
     return rc;
 }

@@ -87,6 +87,14 @@ static const cli_option opt_export[] = {
     {"delim", OPT_VALUE, NULL, "\",\"", "field delimiter: \",\", \";\", tab or \"|\""},
     {NULL, 0, NULL, NULL, NULL}};
 
+static const cli_option opt_run[] = {
+    {"quiet", OPT_FLAG, NULL, NULL, "run without printing results (errors and warnings still show)"},
+    {NULL, 0, NULL, NULL, NULL}};
+
+static const cli_option opt_title[] = {
+    {"level", OPT_VALUE, "1|2|3", "2", "heading level: 1 for a title, 2 for a section"},
+    {NULL, 0, NULL, NULL, NULL}};
+
 static const cli_option opt_log[] = {
     {"replace", OPT_FLAG, NULL, NULL, "overwrite an existing file"},
     {NULL, 0, NULL, NULL, NULL}};
@@ -295,6 +303,13 @@ const cli_command cli_commands[] = {
      "decompose qualified_sw_fte / qualified_sw_fte + unqualified_fte by region from 2008 to 2016 over=year",
      "(by hand: svyby totals with covmat=TRUE, then svycontrast of the Kitagawa terms)",
      "(nlcom on svy: total over(group))", opt_decompose, COMPLETE_VARS, 0},
+    {"title", "Reporting", cmd_title, "title \"TITLE\" [level=2]",
+     "a title or section heading in a report",
+     "Prints a heading between results: underlined in text (= for level 1, - below),\n"
+     "# / ## / ### in Markdown, a record with text and level in JSON. The last result\n"
+     "stays the last, for say and save.",
+     "title \"1. Training needs and guidance\"", "cat(\"## Training needs\\n\")",
+     "display as result \"Training needs\"", opt_title, COMPLETE_NONE, 0},
     {"say", "Reporting", cmd_say, "say \"SENTENCE with {LEVEL} or {LEVEL@DOMAIN}\"",
      "a plain-English reading of the last result",
      "Prints the sentence, replacing each {KEY} by the last result's estimate for the\n"
@@ -408,12 +423,14 @@ const cli_command cli_commands[] = {
      "\"time: 0.0123 s  mean y\" (stdout is unchanged, so JSON output stays clean).",
      "set format=markdown digits=0 suppress=10", "options(survey.lonely.psu=\"adjust\")",
      "set level 90", opt_set, COMPLETE_SETTINGS, 0},
-    {"run", "Session", cmd_run, "run \"script.wfs\"", "run the commands in a script",
+    {"run", "Session", cmd_run, "run \"script.wfs\" [quiet]", "run the commands in a script",
      "Runs a script as if its commands were typed. A relative path that does not exist\n"
      "from the current directory is looked up beside the script being run. Scripts may\n"
-     "run other scripts up to 16 deep.",
-     "run \"datasets/personalisation-2009/design.wfs\"", "source(\"script.R\")",
-     "do script.do", NULL, COMPLETE_FILES, 0},
+     "run other scripts up to 16 deep. With quiet the script's results are not printed\n"
+     "(errors and warnings are), as for a script that only loads data and declares a\n"
+     "design; the last result is still there for say and save.",
+     "run \"datasets/personalisation-2009/design.wfs\" quiet", "source(\"script.R\")",
+     "quietly do script.do", opt_run, COMPLETE_FILES, 0},
     {"save", "Session", cmd_save, "save \"out.csv|.md|.json|.txt\" [replace] [format=FORMAT]",
      "write the last result to a file",
      "Writes the result of the last command that printed one (an estimate, a table, a\n"

@@ -119,6 +119,12 @@ size_t cli_terminal_width(FILE *f)
 
 int cli_emit(session *s, wfs_result *r)
 {
+    if (s->quiet) {
+        /* run ... quiet: the result is kept for say and save, not shown. */
+        wfs_result_free(s->last);
+        s->last = r;
+        return 0;
+    }
     char *text;
     size_t len;
     wfs_error err = WFS_ERROR_INIT;
@@ -170,6 +176,7 @@ int cli_emit(session *s, wfs_result *r)
 
 int cli_emit_text(session *s, const char *command, const char *text)
 {
+    if (s->quiet) return 0;
     if (s->set.format != WFS_FORMAT_JSON) {
         /* A blank line after it, as after a table. */
         fputs(text, s->out);

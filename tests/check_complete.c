@@ -105,6 +105,7 @@ START_TEST(command_names)
     ck_assert_uint_eq(c.start, 0);
     ck_assert_str_eq(joined(&c), "help");
     cli_completion_free(&c);
+    EXPECT("ti", "title");
     EXPECT("qu", "quantile quit");
     c = comp(&S, "");
     ck_assert_uint_eq(c.n, cli_ncommands);
