@@ -156,6 +156,71 @@ int cmd_say(session *s, const cmdline *cl)
     return rc;
 }
 
+/* title "TEXT" [level=N]: a title or section heading for a report. Text
+ * underlines it (= for a title, - below), Markdown writes #, ## or ###,
+ * and JSON a record with the text and the level. */
+int cmd_title(session *s, const cmdline *cl)
+{
+    if (cl->npos != 1 || cl->pos[0]->kind != TK_STRING)
+        return cli_error(s, "title takes one quoted title, e.g. title \"Training needs\"");
+    const char *text = cl->pos[0]->text;
+    long level = 2;
+    const char *lv = cli_opt_text(cl, "level");
+    if (lv) {
+        char *end;
+        level = strtol(lv, &end, 10);
+        if (end == lv || *end || level < 1 || level > 3)
+            return cli_error(s, "title: level must be 1, 2 or 3, not \"%s\"", lv);
+    }
+    if (!*text || strchr(text, '\n'))
+        return cli_error(s, "title: the title must be one non-empty line");
+    if (s->set.format == WFS_FORMAT_JSON) {
+        if (s->quiet) return 0;
+        wfs_result *r;
+        wfs_error err = WFS_ERROR_INIT;
+        if (wfs_result_new(&r, "title", NULL, &err)) return cli_lib_error(s, &err);
+        wfs_result_set_layout(r, WFS_LAYOUT_FIELDS);
+        wfs_value v = wfs_value_str(text);
+        int rc = wfs_result_add_field(r, "text", &v);
+        wfs_value l = wfs_value_int(level);
+        rc |= wfs_result_add_field(r, "level", &l);
+        if (rc) {
+            wfs_result_free(r);
+            return cli_error(s, "out of memory");
+        }
+        /* A heading is not a result: the last result stays for say and save. */
+        wfs_result *keep = s->last;
+        s->last = NULL;
+        rc = cli_emit(s, r);
+        wfs_result_free(s->last);
+        s->last = keep;
+        return rc;
+    }
+    wfs_buf b = WFS_BUF_INIT;
+    if (s->set.format == WFS_FORMAT_MARKDOWN) {
+        wfs_buf_printf(&b, "%.*s %s\n", (int)level, "###", text);
+    } else {
+        /* Underlined to the title's width in characters (UTF-8 aware). */
+        size_t chars = 0;
+        for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+            chars += (*p & 0xC0) != 0x80;
+        wfs_buf_printf(&b, "%s\n", text);
+        for (size_t i = 0; i < chars; i++) wfs_buf_putc(&b, level == 1 ? '=' : '-');
+        wfs_buf_putc(&b, '\n');
+    }
+    if (b.failed) {
+        wfs_buf_free(&b);
+        return cli_error(s, "out of memory");
+    }
+    wfs_result *keep = s->last;
+    s->last = NULL;
+    int rc = cli_emit_text(s, "title", b.data);
+    wfs_result_free(s->last);
+    s->last = keep;
+    wfs_buf_free(&b);
+    return rc;
+}
+
 /* ------------------------------------------------------------------ */
 /* set explain=on: one plain-English reading under a result            */
 /* ------------------------------------------------------------------ */
@@ -332,67 +397,4 @@ char *cli_explain(const wfs_result *r)
     }
     caution(&b, e);
     return wfs_buf_take(&b, NULL);
-/* title "TEXT" [level=N]: a title or section heading for a report. Text
- * underlines it (= for a title, - below), Markdown writes #, ## or ###,
- * and JSON a record with the text and the level. */
-int cmd_title(session *s, const cmdline *cl)
-{
-    if (cl->npos != 1 || cl->pos[0]->kind != TK_STRING)
-        return cli_error(s, "title takes one quoted title, e.g. title \"Training needs\"");
-    const char *text = cl->pos[0]->text;
-    long level = 2;
-    const char *lv = cli_opt_text(cl, "level");
-    if (lv) {
-        char *end;
-        level = strtol(lv, &end, 10);
-        if (end == lv || *end || level < 1 || level > 3)
-            return cli_error(s, "title: level must be 1, 2 or 3, not \"%s\"", lv);
-    }
-    if (!*text || strchr(text, '\n'))
-        return cli_error(s, "title: the title must be one non-empty line");
-    if (s->set.format == WFS_FORMAT_JSON) {
-        if (s->quiet) return 0;
-        wfs_result *r;
-        wfs_error err = WFS_ERROR_INIT;
-        if (wfs_result_new(&r, "title", NULL, &err)) return cli_lib_error(s, &err);
-        wfs_result_set_layout(r, WFS_LAYOUT_FIELDS);
-        wfs_value v = wfs_value_str(text);
-        int rc = wfs_result_add_field(r, "text", &v);
-        wfs_value l = wfs_value_int(level);
-        rc |= wfs_result_add_field(r, "level", &l);
-        if (rc) {
-            wfs_result_free(r);
-            return cli_error(s, "out of memory");
-        }
-        /* A heading is not a result: the last result stays for say and save. */
-        wfs_result *keep = s->last;
-        s->last = NULL;
-        rc = cli_emit(s, r);
-        wfs_result_free(s->last);
-        s->last = keep;
-        return rc;
-    }
-    wfs_buf b = WFS_BUF_INIT;
-    if (s->set.format == WFS_FORMAT_MARKDOWN) {
-        wfs_buf_printf(&b, "%.*s %s\n", (int)level, "###", text);
-    } else {
-        /* Underlined to the title's width in characters (UTF-8 aware). */
-        size_t chars = 0;
-        for (const unsigned char *p = (const unsigned char *)text; *p; p++)
-            chars += (*p & 0xC0) != 0x80;
-        wfs_buf_printf(&b, "%s\n", text);
-        for (size_t i = 0; i < chars; i++) wfs_buf_putc(&b, level == 1 ? '=' : '-');
-        wfs_buf_putc(&b, '\n');
-    }
-    if (b.failed) {
-        wfs_buf_free(&b);
-        return cli_error(s, "out of memory");
-    }
-    wfs_result *keep = s->last;
-    s->last = NULL;
-    int rc = cli_emit_text(s, "title", b.data);
-    wfs_result_free(s->last);
-    s->last = keep;
-    wfs_buf_free(&b);
-    return rc;
 }

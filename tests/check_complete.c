@@ -112,7 +112,7 @@ START_TEST(command_names)
     cli_completion_free(&c);
     /* After a ';' a new command starts. */
     EXPECT("describe; he", "help");
-    EXPECT("  de", "describe design");
+    EXPECT("  de", "decompose describe design");
 }
 END_TEST
 
