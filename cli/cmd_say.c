@@ -45,6 +45,18 @@ static const wfs_estimate *find_projection_row(const wfs_result *r, const char *
     return NULL;
 }
 
+/* Print a sentence or heading (text, or the record r) without making it
+ * the last result: say and save still see the estimates before it. */
+static int emit_aside(session *s, const char *command, const char *text, wfs_result *r)
+{
+    wfs_result *keep = s->last;
+    s->last = NULL;
+    int rc = r ? cli_emit(s, r) : cli_emit_text(s, command, text);
+    wfs_result_free(s->last);
+    s->last = keep;
+    return rc;
+}
+
 static const wfs_estimate *find_row(const wfs_result *r, const char *key, const char *dom)
 {
     if (wfs_result_layout(r) == WFS_LAYOUT_PROJECTION) return find_projection_row(r, key, dom);
@@ -147,11 +159,7 @@ int cmd_say(session *s, const cmdline *cl)
         return cli_error(s, "out of memory");
     }
     /* The sentence is not a result: the last result stays for the next say. */
-    wfs_result *keep = s->last;
-    s->last = NULL;
-    int rc = cli_emit_text(s, "say", b.data);
-    wfs_result_free(s->last);
-    s->last = keep;
+    int rc = emit_aside(s, "say", b.data, NULL);
     wfs_buf_free(&b);
     return rc;
 }
@@ -189,12 +197,7 @@ int cmd_title(session *s, const cmdline *cl)
             return cli_error(s, "out of memory");
         }
         /* A heading is not a result: the last result stays for say and save. */
-        wfs_result *keep = s->last;
-        s->last = NULL;
-        rc = cli_emit(s, r);
-        wfs_result_free(s->last);
-        s->last = keep;
-        return rc;
+        return emit_aside(s, "title", NULL, r);
     }
     wfs_buf b = WFS_BUF_INIT;
     if (s->set.format == WFS_FORMAT_MARKDOWN) {
@@ -212,11 +215,7 @@ int cmd_title(session *s, const cmdline *cl)
         wfs_buf_free(&b);
         return cli_error(s, "out of memory");
     }
-    wfs_result *keep = s->last;
-    s->last = NULL;
-    int rc = cli_emit_text(s, "title", b.data);
-    wfs_result_free(s->last);
-    s->last = keep;
+    int rc = emit_aside(s, "title", b.data, NULL);
     wfs_buf_free(&b);
     return rc;
 }

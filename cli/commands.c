@@ -44,6 +44,8 @@ static const cli_option opt_set[] = {
 
 static const cli_option opt_design[] = {
     {"srs", OPT_FLAG, NULL, NULL, "a simple random sample: every row its own PSU, weight 1"},
+    {"equal", OPT_FLAG, NULL, NULL,
+     "every row weight 1 on purpose (a census, or an equal-probability sample): no warning"},
     {"weight", OPT_VALUE, NULL, "1 (or implied by fpc)", "sampling weight variable"},
     {"strata", OPT_VALUE, NULL, "none", "stratum variable"},
     {"cluster", OPT_VALUE, NULL, "rows", "cluster variable of each stage, e.g. cluster=council,team"},
@@ -188,14 +190,16 @@ const cli_command cli_commands[] = {
      "list role caseload if caseload > 40 n=5", "head(subset(df, caseload > 40), 5)",
      "list role caseload if caseload > 40 in 1/5", opt_list, COMPLETE_VARS, 0},
     {"design", "Survey design", cmd_design,
-     "design [weight=W] [strata=S] [cluster=C1[,C2]] [fpc=F1[,F2]] [lonely=POLICY] [srs]",
+     "design [weight=W] [strata=S] [cluster=C1[,C2]] [fpc=F1[,F2]] [lonely=POLICY] [srs] [equal]",
      "declare the survey design, or show it",
      "Declares how the active dataset was sampled. PSUs are nested within strata and\n"
      "later-stage units within their PSU. An fpc above 1 is a population count, at most 1\n"
      "a sampling fraction; without weight= the weights are implied by the fpc. Zero\n"
      "weights mark rows not in the sample. A stratum with a single PSU is an error under\n"
      "lonely=fail (the default); adjust, average, certainty and remove follow R's\n"
-     "survey.lonely.psu. `design srs` declares a simple random sample with equal weights.\n"
+     "survey.lonely.psu. `design srs` declares a simple random sample with equal weights;\n"
+     "`equal` gives equal weights to a clustered or stratified design (a census of councils\n"
+     "over years: design cluster=council equal) without the warning that weight= is missing.\n"
      "Without arguments prints the design: rows, strata, PSUs, degrees\n"
      "of freedom, sum of weights and lonely-PSU policy.",
      "design weight=weight strata=region cluster=council lonely=adjust",

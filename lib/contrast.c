@@ -440,6 +440,7 @@ int wfs_compare(wfs_result **out, const wfs_design *d, wfs_stat stat, const char
                     e.statistic = "difference";
                     e.variable = name;
                     e.level = isprop ? ls.levels[k] : NULL;
+                    if (isprop) e.flags |= WFS_FLAG_SHARE;
                     e.ndomain = e.nreference = D.nby;
                     e.domain_keys = e.reference_keys = D.keys;
                     e.domain_values = D.labels + a * D.nby;
@@ -761,6 +762,7 @@ int wfs_change(wfs_result **out, const wfs_design *da, const wfs_design *db, con
                 e.statistic = "change";
                 e.variable = name;
                 e.level = lab;
+                if (lab) e.flags |= WFS_FLAG_SHARE;
                 e.ndomain = D[1].nby;
                 e.domain_keys = D[1].nby ? D[1].keys : NULL;
                 e.domain_values = D[1].nby ? D[1].labels + gb * D[1].nby : NULL;
@@ -1162,6 +1164,7 @@ int wfs_multi(wfs_result **out, const wfs_design *d, const char *const *vars, si
             wfs_estimate_init(&e);
             e.statistic = "difference";
             e.variable = vars[rk[j].v];
+            e.flags |= WFS_FLAG_SHARE;
             set_dom(&e, &D, g);
             e.nreference = 1;
             e.reference_keys = item_key;
@@ -1480,6 +1483,7 @@ int wfs_decompose(wfs_result **out, const wfs_decompose_spec *sp, const wfs_est_
             wfs_estimate_init(&e);
             e.statistic = stats[o];
             e.variable = name;
+            if (strcmp(stats[o], "substitution") != 0) e.flags |= WFS_FLAG_SHARE;
             if (o <= DC_SHARE1) {
                 e.ndomain = 1;
                 e.domain_keys = pkey;

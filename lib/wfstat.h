@@ -306,7 +306,11 @@ enum {
     WFS_FLAG_LONELY = 1u << 4,          /* a lonely-PSU adjustment was applied */
     WFS_FLAG_SMALL_N = 1u << 5,         /* effective sample size below 30 */
     WFS_FLAG_WIDE_CI = 1u << 6,         /* interval too wide for the standard */
-    WFS_FLAG_ZERO_VAR = 1u << 7         /* the estimated variance is zero */
+    WFS_FLAG_ZERO_VAR = 1u << 7,        /* the estimated variance is zero */
+    /* Not a reliability flag (never reported): the estimate is a share, or
+     * a difference or change of shares, which text shows in percent or
+     * percentage points. */
+    WFS_FLAG_SHARE = 1u << 16
 };
 
 /* The name of a single flag bit ("suppressed", ...). */
