@@ -685,7 +685,7 @@ int wfs_change(wfs_result **out, const wfs_design *da, const wfs_design *db, con
     size_t *ids[2] = {NULL, NULL}, nid = 0, nmiss = 0;
     double *idsum = NULL;
     wfs_result *r = NULL;
-    int lonely[2] = {0, 0}, unmatched = 0, new_level = 0;
+    int lonely[2] = {0, 0}, unmatched = 0, new_level = 0, no_values = 0;
     for (int w = 0; w < 2 && !rc; w++) {
         wfs_est_options o = *opt;
         if ((rc = wfs_domains_build(&D[w], dw[w], &o, err))) rc = prefix_error(err, names[w]);
@@ -813,6 +813,7 @@ int wfs_change(wfs_result **out, const wfs_design *da, const wfs_design *db, con
                     fill_wald(&e, opt->level);
                     if (lonely[0] || lonely[1]) e.flags |= WFS_FLAG_LONELY;
                 }
+                if (isnan(ta) || isnan(tb)) no_values = 1;
                 if (wfs_result_add_estimate(r, &e) < 0) rc = wfs_nomem(err);
             }
         }
@@ -840,6 +841,9 @@ int wfs_change(wfs_result **out, const wfs_design *da, const wfs_design *db, con
         if (new_level)
             n |= wfs_result_add_note(r, "a level found in only one wave has proportion 0 in the "
                                         "other");
+        if (no_values)
+            n |= wfs_result_add_note(r, "a domain has no non-missing values in one of the waves: "
+                                        "no estimate (NA)");
         if (n) rc = wfs_nomem(err);
     }
     if (!rc) rc = finish_result(r, db, opt, "", err);
@@ -1102,16 +1106,21 @@ int wfs_multi(wfs_result **out, const wfs_design *d, const char *const *vars, si
         if (wfs_table_type(d->t, (size_t)col) != WFS_NUMERIC)
             return wfs_fail(err, WFS_ETYPE,
                             "multi needs 0/1 items (1 = ticked); \"%s\" is categorical", vars[v]);
-        const double *y = wfs_table_numeric(d->t, (size_t)col);
+    }
+    wfs_domains D;
+    if ((rc = wfs_domains_build(&D, d, opt, err))) return rc;
+    /* Only the rows analysed (in a domain, in the sample) must be 0/1. */
+    for (size_t v = 0; v < nvars; v++) {
+        const double *y = wfs_table_numeric(d->t, (size_t)wfs_table_find(d->t, vars[v]));
         for (size_t i = 0; i < d->n; i++)
-            if (!isnan(y[i]) && y[i] != 0 && y[i] != 1)
+            if (D.group[i] >= 0 && d->w[i] != 0 && !isnan(y[i]) && y[i] != 0 && y[i] != 1) {
+                wfs_domains_free(&D);
                 return wfs_fail(err, WFS_EINVAL,
                                 "multi needs 0/1 items (1 = ticked); \"%s\" has the value %g "
                                 "(row %zu)",
                                 vars[v], y[i], i + 1);
+            }
     }
-    wfs_domains D;
-    if ((rc = wfs_domains_build(&D, d, opt, err))) return rc;
     wfs_result *r = NULL;
     if ((rc = wfs_result_new(&r, "multi", opt->dataset, err)) ||
         wfs_result_set_variance(r, d->variance_name)) {
