@@ -192,35 +192,71 @@ static int rep_df_factors(double *df, const wfs_design *d, const wfs_repw *rp, w
     return df_from_lower_gram(df, G, R, err);
 }
 
-/* df of full replicate-weight columns: the Gram matrix in one pass per
- * block of rows. */
+/* df of full replicate-weight columns. The Gram matrix is accumulated
+ * over blocks of rows copied out of the columns (sequential reads). A
+ * subset of rows has at most the rank of all of them, so once the rows
+ * read give full rank R the answer is known: the rank is checked after
+ * 4R rows and then each time the rows read double, and the pass stops at
+ * full rank (the common case of published weights). Rank-deficient
+ * weights (JKn, calibrated replicates) take the whole pass. */
+#define GRAM_BLOCK 64
 static int rep_df_columns(double *df, const wfs_design *d, const wfs_repw *rp,
                           const wfs_control *ctl, wfs_error *err)
 {
     size_t R = rp->R, n = d->n;
     double *G = wfs_callocarray(R ? R * R : 1, sizeof *G);
-    double *row = wfs_mallocarray(R ? R : 1, sizeof *row);
-    if (!G || !row) {
-        free(G);
-        free(row);
-        return wfs_nomem(err);
+    double *blk = wfs_mallocarray(GRAM_BLOCK, (R ? R : 1) * sizeof *blk);
+    double *Gc = wfs_mallocarray(R ? R * R : 1, sizeof *Gc);
+    int rc = 0;
+    if (!G || !blk || !Gc) {
+        rc = wfs_nomem(err);
+        goto out;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (WFS_UNLIKELY((i & 0xfffff) == 0) && wfs_interrupted(ctl)) {
-            free(G);
-            free(row);
-            return wfs_fail(err, WFS_EINTR, "interrupted");
+    size_t next_check = 4 * R;
+    for (size_t i0 = 0; i0 < n; i0 += GRAM_BLOCK) {
+        size_t nb = n - i0 < GRAM_BLOCK ? n - i0 : GRAM_BLOCK;
+        if (WFS_UNLIKELY((i0 & 0xfffff) == 0) && wfs_interrupted(ctl)) {
+            rc = wfs_fail(err, WFS_EINTR, "interrupted");
+            goto out;
         }
-        for (size_t j = 0; j < R; j++) row[j] = rp->col[j][i];
-        for (size_t j = 0; j < R; j++) {
-            double a = row[j];
-            if (a == 0) continue;
-            double *g = G + j * R;
-            for (size_t k = 0; k <= j; k++) g[k] += a * row[k];
+        for (size_t j = 0; j < R; j++)
+            for (size_t q = 0; q < nb; q++) blk[q * R + j] = rp->col[j][i0 + q];
+        for (size_t q = 0; q < nb; q++) {
+            const double *row = blk + q * R;
+            for (size_t j = 0; j < R; j++) {
+                double a = row[j];
+                if (a == 0) continue;
+                double *g = G + j * R;
+                for (size_t k = 0; k <= j; k++) g[k] += a * row[k];
+            }
+        }
+        size_t done = i0 + nb;
+        if (done >= next_check && done < n) {
+            next_check *= 2;
+            memcpy(Gc, G, R * R * sizeof *Gc);
+            double part = 0;
+            if ((rc = df_from_lower_gram(&part, Gc, R, err))) {
+                Gc = NULL;
+                goto out;
+            }
+            Gc = wfs_mallocarray(R ? R * R : 1, sizeof *Gc);
+            if (!Gc) {
+                rc = wfs_nomem(err);
+                goto out;
+            }
+            if (part == (double)R - 1) {
+                *df = part;
+                goto out;
+            }
         }
     }
-    free(row);
-    return df_from_lower_gram(df, G, R, err);
+    rc = df_from_lower_gram(df, G, R, err);
+    G = NULL;
+out:
+    free(G);
+    free(Gc);
+    free(blk);
+    return rc;
 }
 
 /* ------------------------------------------------------------------ */

@@ -21,6 +21,7 @@
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "survey-private.h"
@@ -327,6 +328,56 @@ START_TEST(test_trim_and_nonresponse_every_replicate)
 }
 END_TEST
 
+/* The df of supplied weights: ten random columns have full rank, found
+ * from the first rows (the pass stops early); adding their first two
+ * columns' sum as an eleventh keeps the rank at 10, which needs the whole
+ * pass (no subset of rows can prove a deficiency). */
+START_TEST(test_supplied_rank)
+{
+    size_t n = 5000, R = 10;
+    wfs_table *t = NULL;
+    wfs_error err = WFS_ERROR_INIT;
+    ck_assert_int_eq(wfs_table_new(&t, n, &err), 0);
+    double *v = malloc(n * sizeof *v);
+    ck_assert(v);
+    char name[16];
+    const char *cols[10];
+    static char names[10][16];
+    unsigned long x = 99;
+    for (size_t r = 0; r < R; r++) {
+        for (size_t i = 0; i < n; i++) {
+            x = x * 6364136223846793005UL + 1442695040888963407UL;
+            v[i] = 1 + (double)(x >> 40) / 16777216.0;
+        }
+        snprintf(name, sizeof name, "r%zu", r);
+        ck_assert_int_eq(wfs_table_add_numeric(t, name, v, NULL, &err), 0);
+        snprintf(names[r], sizeof names[r], "%s", name);
+        cols[r] = names[r];
+    }
+    const double *a = wfs_table_numeric(t, 0), *b = wfs_table_numeric(t, 1);
+    for (size_t i = 0; i < n; i++) v[i] = a[i] + b[i];
+    ck_assert_int_eq(wfs_table_add_numeric(t, "dep", v, NULL, &err), 0);
+    wfs_repweights_spec spec = WFS_REPWEIGHTS_SPEC_INIT;
+    spec.columns = cols;
+    spec.ncolumns = R;
+    spec.type = WFS_REP_BOOTSTRAP;
+    wfs_design *d = NULL;
+    ck_assert_msg(wfs_design_new_replicate(&d, t, &spec, &err) == 0, "%s", err.message);
+    ck_assert_double_eq(wfs_design_df(d), 9);
+    wfs_design_free(d);
+    const char *cols2[11];
+    for (size_t r = 0; r < R; r++) cols2[r] = cols[r];
+    cols2[R] = "dep";
+    spec.columns = cols2;
+    spec.ncolumns = R + 1;
+    ck_assert_msg(wfs_design_new_replicate(&d, t, &spec, &err) == 0, "%s", err.message);
+    ck_assert_double_eq(wfs_design_df(d), 9);
+    wfs_design_free(d);
+    free(v);
+    wfs_table_free(t);
+}
+END_TEST
+
 static Suite *replicate_suite(void)
 {
     Suite *s = suite_create("replicate");
@@ -339,6 +390,7 @@ static Suite *replicate_suite(void)
     tcase_add_test(tc, test_bootstrap_estimates_taylor);
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_trim_and_nonresponse_every_replicate);
+    tcase_add_test(tc, test_supplied_rank);
     suite_add_tcase(s, tc);
     return s;
 }
