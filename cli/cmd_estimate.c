@@ -53,10 +53,8 @@ static int design_summary(session *s, dataset *d)
     rc |= wfs_result_add_field(r, "df", &v);
     v = wfs_value_num(wfs_design_sum_weights(g));
     rc |= wfs_result_add_field(r, "sum_weights", &v);
-    if (!wfs_design_nreplicates(g)) {
-        v = wfs_value_str(wfs_lonely_name(wfs_design_lonely(g)));
-        rc |= wfs_result_add_field(r, "lonely", &v);
-    }
+    v = wfs_value_str(wfs_lonely_name(wfs_design_lonely(g)));
+    rc |= wfs_result_add_field(r, "lonely", &v);
     v = wfs_value_str(wfs_design_describe(g));
     rc |= wfs_result_add_field(r, "description", &v);
     v = wfs_value_str(wfs_design_variance_name(g));
