@@ -50,11 +50,26 @@ int wfs_rep_type_parse(const char *name)
     return -1;
 }
 
-size_t wfs_design_nreplicates(const wfs_design *d) { return d->rep ? d->rep->R : 0; }
-wfs_rep_type wfs_design_rep_type(const wfs_design *d) { return d->rep ? d->rep->type : WFS_REP_JK1; }
-double wfs_design_rep_scale(const wfs_design *d) { return d->rep ? d->rep->scale : NAN; }
-double wfs_design_rep_rho(const wfs_design *d) { return d->rep ? d->rep->rho : NAN; }
-int wfs_design_rep_mse(const wfs_design *d) { return d->rep ? d->rep->mse : 0; }
+size_t wfs_design_nreplicates(const wfs_design *d)
+{
+    return d->rep ? d->rep->R : 0;
+}
+wfs_rep_type wfs_design_rep_type(const wfs_design *d)
+{
+    return d->rep ? d->rep->type : WFS_REP_JK1;
+}
+double wfs_design_rep_scale(const wfs_design *d)
+{
+    return d->rep ? d->rep->scale : NAN;
+}
+double wfs_design_rep_rho(const wfs_design *d)
+{
+    return d->rep ? d->rep->rho : NAN;
+}
+int wfs_design_rep_mse(const wfs_design *d)
+{
+    return d->rep ? d->rep->mse : 0;
+}
 
 double wfs_design_rep_rscale(const wfs_design *d, size_t r)
 {
@@ -265,11 +280,11 @@ out:
 
 typedef struct psu_info {
     size_t npsu, nstrata;
-    size_t *first;      /* per PSU: its first row (R's order of unique(psu)) */
-    size_t *order;      /* PSUs by first appearance */
-    size_t *sorder;     /* strata by first appearance */
-    size_t *start;      /* nstrata + 1: offsets of each stratum's PSUs in byst */
-    size_t *byst;       /* PSUs grouped by stratum, by first appearance within */
+    size_t *first;  /* per PSU: its first row (R's order of unique(psu)) */
+    size_t *order;  /* PSUs by first appearance */
+    size_t *sorder; /* strata by first appearance */
+    size_t *start;  /* nstrata + 1: offsets of each stratum's PSUs in byst */
+    size_t *byst;   /* PSUs grouped by stratum, by first appearance within */
 } psu_info;
 
 static void psu_info_free(psu_info *P)
@@ -343,7 +358,7 @@ static int psu_info_build(psu_info *P, const wfs_design *d)
 /* The factor matrix and rscales being built, growing by replicate. */
 typedef struct fbuild {
     size_t npsu, R, cap;
-    double *F;       /* column-major while building: R columns of npsu */
+    double *F; /* column-major while building: R columns of npsu */
     double *rscales;
 } fbuild;
 
@@ -382,8 +397,9 @@ static int build_jk1(fbuild *b, double *scale, const wfs_design *d, const psu_in
     size_t n = P->npsu;
     double f = fpc_factor(d, 0);
     if (f == 0)
-        return wfs_fail(err, WFS_EDESIGN, "every PSU of the population was sampled: the design "
-                                          "has no sampling variance to replicate");
+        return wfs_fail(err, WFS_EDESIGN,
+                        "every PSU of the population was sampled: the design "
+                        "has no sampling variance to replicate");
     /* jk1weights: replicate r drops PSU r (unique(psu) order), the others
      * times n/(n-1); scale fpc (n-1)/n. */
     for (size_t r = 0; r < n; r++) {
@@ -429,8 +445,9 @@ static int build_jkn(fbuild *b, double *scale, const wfs_design *d, const psu_in
         }
     }
     if (b->R == 0)
-        return wfs_fail(err, WFS_EDESIGN, "every stratum was sampled exhaustively: the design "
-                                          "has no sampling variance to replicate");
+        return wfs_fail(err, WFS_EDESIGN,
+                        "every stratum was sampled exhaustively: the design "
+                        "has no sampling variance to replicate");
     *scale = 1;
     if (b->R < P->npsu && d->lonely == WFS_LONELY_AVERAGE) *scale = (double)P->npsu / (double)b->R;
     return 0;
@@ -464,8 +481,7 @@ static int build_brr(fbuild *b, double *scale, const wfs_design *d, const psu_in
     size_t order;
     if (wfs_hadamard(&Hm, &order, H))
         return wfs_fail(err, WFS_ELIMIT,
-                        "BRR is available for up to 127 strata (the design has %zu); use jkn",
-                        H);
+                        "BRR is available for up to 127 strata (the design has %zu); use jkn", H);
     /* brrweights: strata in sorted order (R sorts the labels), the first
      * PSU of a stratum (by first appearance) in the half-sample when entry
      * (1 + stratum, replicate) of the Hadamard matrix is 1. */
@@ -493,8 +509,8 @@ static int build_brr(fbuild *b, double *scale, const wfs_design *d, const psu_in
     return 0;
 }
 
-static int build_boot(fbuild *b, double *scale, const wfs_design *d, const psu_info *P,
-                      size_t reps, unsigned long seed, wfs_error *err)
+static int build_boot(fbuild *b, double *scale, const wfs_design *d, const psu_info *P, size_t reps,
+                      unsigned long seed, wfs_error *err)
 {
     size_t H = P->nstrata;
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -571,8 +587,7 @@ int wfs_replicate_design(wfs_design **out, const wfs_design *d, const wfs_replic
                          wfs_error *err)
 {
     *out = NULL;
-    if (d->rep)
-        return wfs_fail(err, WFS_EDESIGN, "the design already has replicate weights");
+    if (d->rep) return wfs_fail(err, WFS_EDESIGN, "the design already has replicate weights");
     if (d->cal)
         return wfs_fail(err, WFS_EDESIGN,
                         "the design's weights were adjusted (post-stratified, raked or "
@@ -594,11 +609,19 @@ int wfs_replicate_design(wfs_design **out, const wfs_design *d, const wfs_replic
     int rc = psu_info_build(&P, d) ? wfs_nomem(err) : 0;
     if (!rc) {
         switch (opt->type) {
-        case WFS_REP_JK1: rc = build_jk1(&b, &scale, d, &P, err); break;
-        case WFS_REP_JKN: rc = build_jkn(&b, &scale, d, &P, err); break;
+        case WFS_REP_JK1:
+            rc = build_jk1(&b, &scale, d, &P, err);
+            break;
+        case WFS_REP_JKN:
+            rc = build_jkn(&b, &scale, d, &P, err);
+            break;
         case WFS_REP_BRR:
-        case WFS_REP_FAY: rc = build_brr(&b, &scale, d, &P, rho, err); break;
-        default: rc = build_boot(&b, &scale, d, &P, reps, opt->seed, err); break;
+        case WFS_REP_FAY:
+            rc = build_brr(&b, &scale, d, &P, rho, err);
+            break;
+        default:
+            rc = build_boot(&b, &scale, d, &P, reps, opt->seed, err);
+            break;
         }
     }
     if (!rc) rc = wfs_design_copy(&nd, d, err);
@@ -657,10 +680,19 @@ int wfs_design_new_replicate(wfs_design **out, const wfs_table *t, const wfs_rep
         return wfs_fail(err, WFS_EINVAL,
                         "type=jkn needs rscales= (the (n_h-1)/n_h of each replicate's stratum)");
     if (spec->rscales && spec->nrscales != 1 && spec->nrscales != R)
-        return wfs_fail(err, WFS_EINVAL, "rscales has %zu values; give 1 or %zu (one per replicate)",
-                        spec->nrscales, R);
+        return wfs_fail(err, WFS_EINVAL,
+                        "rscales has %zu values; give 1 or %zu (one per replicate)", spec->nrscales,
+                        R);
     if (!isnan(spec->scale) && !(spec->scale > 0 && isfinite(spec->scale)))
         return wfs_fail(err, WFS_EINVAL, "scale must be a positive number (got %g)", spec->scale);
+    if (!isnan(spec->scale) &&
+        (spec->type == WFS_REP_BRR || spec->type == WFS_REP_FAY || spec->type == WFS_REP_SDR))
+        return wfs_fail(err, WFS_EINVAL,
+                        "scale= does not apply to type=%s: its scale is fixed by "
+                        "the number of replicates",
+                        spec->type == WFS_REP_SDR   ? "sdr"
+                        : spec->type == WFS_REP_BRR ? "brr"
+                                                    : "fay");
     if (spec->df < 0 || isnan(spec->df))
         return wfs_fail(err, WFS_EINVAL, "df must be positive (got %g)", spec->df);
     for (size_t r = 0; r < R; r++) {
@@ -712,12 +744,24 @@ int wfs_design_new_replicate(wfs_design **out, const wfs_table *t, const wfs_rep
     /* svrepdesign's scale for each type (combined weights). */
     double Rd = (double)R;
     switch (spec->type) {
-    case WFS_REP_BRR: rp->scale = 1 / Rd; break;
-    case WFS_REP_FAY: rp->scale = 1 / (Rd * (1 - rp->rho) * (1 - rp->rho)); break;
-    case WFS_REP_SDR: rp->scale = 4 / Rd; break;
-    case WFS_REP_JK1: rp->scale = isnan(spec->scale) ? (Rd - 1) / Rd : spec->scale; break;
-    case WFS_REP_BOOTSTRAP: rp->scale = isnan(spec->scale) ? 1 / (Rd - 1) : spec->scale; break;
-    default: rp->scale = isnan(spec->scale) ? 1 : spec->scale; break;
+    case WFS_REP_BRR:
+        rp->scale = 1 / Rd;
+        break;
+    case WFS_REP_FAY:
+        rp->scale = 1 / (Rd * (1 - rp->rho) * (1 - rp->rho));
+        break;
+    case WFS_REP_SDR:
+        rp->scale = 4 / Rd;
+        break;
+    case WFS_REP_JK1:
+        rp->scale = isnan(spec->scale) ? (Rd - 1) / Rd : spec->scale;
+        break;
+    case WFS_REP_BOOTSTRAP:
+        rp->scale = isnan(spec->scale) ? 1 / (Rd - 1) : spec->scale;
+        break;
+    default:
+        rp->scale = isnan(spec->scale) ? 1 : spec->scale;
+        break;
     }
     if (spec->type == WFS_REP_SDR)
         for (size_t r = 0; r < R; r++) rp->rscales[r] = 1;
@@ -729,9 +773,8 @@ int wfs_design_new_replicate(wfs_design **out, const wfs_table *t, const wfs_rep
     if ((rc = set_rep_name(d, err))) goto fail;
     {
         char buf[600];
-        snprintf(buf, sizeof buf, "%zu replicate weights (%s%s%s), weights %s", R,
-                 spec->columns[0], R > 2 ? " ... " : ", ", spec->columns[R - 1],
-                 spec->weight ? spec->weight : "1");
+        snprintf(buf, sizeof buf, "%zu replicate weights (%s%s%s), weights %s", R, spec->columns[0],
+                 R > 2 ? " ... " : ", ", spec->columns[R - 1], spec->weight ? spec->weight : "1");
         char *desc = wfs_strdup(buf);
         if (!desc) goto nomem;
         free(d->describe);
@@ -967,10 +1010,14 @@ static int rw_step(wfs_design **out, const wfs_design *d, void *ctx, wfs_error *
     wfs_result **rep = c->report;
     c->report = NULL;
     switch (a->kind) {
-    case WFS_RW_POST: return wfs_poststratify_run(out, rep, d, a->m, a->opt, err);
-    case WFS_RW_RAKE: return wfs_rake_run(out, rep, d, a->m, a->opt, err);
-    case WFS_RW_CAL: return wfs_calibrate_run(out, rep, d, a->m, a->opt, err);
-    case WFS_RW_TRIM: return wfs_trim_run(out, rep, d, a->opt, err);
+    case WFS_RW_POST:
+        return wfs_poststratify_run(out, rep, d, a->m, a->opt, err);
+    case WFS_RW_RAKE:
+        return wfs_rake_run(out, rep, d, a->m, a->opt, err);
+    case WFS_RW_CAL:
+        return wfs_calibrate_run(out, rep, d, a->m, a->opt, err);
+    case WFS_RW_TRIM:
+        return wfs_trim_run(out, rep, d, a->opt, err);
     default:
         return wfs_nonresponse_run(out, rep, d, a->respond, a->cells, a->ncells, a->opt, err);
     }
@@ -986,8 +1033,9 @@ int wfs_rep_weighting(wfs_design **out, wfs_result **report, const wfs_design *d
         *report = NULL;
     }
     if (!rc && report && *report)
-        rc = wfs_result_add_note(*report, "every one of the %zu replicates was weighted the "
-                                          "same way",
+        rc = wfs_result_add_note(*report,
+                                 "every one of the %zu replicates was weighted the "
+                                 "same way",
                                  d->rep->R)
                  ? wfs_nomem(err)
                  : 0;
