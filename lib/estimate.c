@@ -77,13 +77,9 @@ static int ctx_begin(est_ctx *c, wfs_result **out, const char *command, const wf
         return wfs_fail(err, WFS_EINVAL, "level must be between 0 and 1 (got %g)", opt->level);
     if (opt->df < 0 || isnan(opt->df))
         return wfs_fail(err, WFS_EINVAL, "df must be positive or inf (got %g)", opt->df);
-    if (d->rep && opt->deff != WFS_DEFF_NONE)
-        return wfs_fail(err, WFS_EINVAL, "design effects are not available on a replicate design");
-    if (d->rep && opt->ci == WFS_CI_LIKELIHOOD)
-        return wfs_fail(err, WFS_EINVAL,
-                        "ci=likelihood is not available on a replicate design; use logit, "
-                        "xlogit, wald, asin, beta or wilson");
-    int rc = wfs_result_new(&c->r, command, opt->dataset, err);
+    int rc = wfs_rep_check_options(d, opt, err);
+    if (rc) return rc;
+    rc = wfs_result_new(&c->r, command, opt->dataset, err);
     if (rc) return rc;
     if ((rc = wfs_result_set_variance(c->r, d->variance_name))) return wfs_nomem(err);
     wfs_result_set_ci_level(c->r, opt->level);
@@ -502,10 +498,8 @@ static int level_stat(est_ctx *c, const char *var, long col, int total, wfs_erro
                             if ((rc = rep_levels(c, &b, g, L, 0, W, 1, err))) goto out;
                             irls_ready = 1;
                         }
-                        double seb = sqrt(c->TH[k]);
-                        double t = wfs_tcrit(c->opt->level, e.df), lp = log(p / (1 - p));
-                        e.ci_lower = 1 / (1 + exp(-(lp - t * seb)));
-                        e.ci_upper = 1 / (1 + exp(-(lp + t * seb)));
+                        wfs_logit_ci(&e.ci_lower, &e.ci_upper, p, sqrt(c->TH[k]), e.df,
+                                     c->opt->level);
                     } else if ((c->opt->ci == WFS_CI_LIKELIHOOD || c->opt->ci == WFS_CI_LOGIT) &&
                                !edge && v > 0) {
                         double nr = (double)A->nrows, nobs = (double)A->nobs;

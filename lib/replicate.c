@@ -823,6 +823,18 @@ static inline int row_values(double *u, size_t *lev, const wfs_basis *b, size_t 
     return 0;
 }
 
+int wfs_rep_check_options(const wfs_design *d, const wfs_est_options *opt, wfs_error *err)
+{
+    if (!d->rep) return 0;
+    if (opt->deff != WFS_DEFF_NONE)
+        return wfs_fail(err, WFS_EINVAL, "design effects are not available on a replicate design");
+    if (opt->ci == WFS_CI_LIKELIHOOD)
+        return wfs_fail(err, WFS_EINVAL,
+                        "ci=likelihood is not available on a replicate design; use logit, "
+                        "xlogit, wald, asin, beta or wilson");
+    return 0;
+}
+
 int wfs_rep_totals(double *TR, const wfs_design *d, const wfs_basis *b, const wfs_domains *D,
                    size_t g, const wfs_accum *A, const wfs_control *ctl, wfs_error *err)
 {

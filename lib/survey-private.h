@@ -113,6 +113,10 @@ double wfs_tcrit(double level, double df);
 int wfs_prop_ci(double *lo, double *hi, wfs_ci_method m, double p, double se, double df,
                 double level, double nrows, double nobs, double ddf_design);
 
+/* svyciprop's logit interval from the standard error of the fitted logit
+ * (on a replicate design, the replicate SE of the logit of p). */
+void wfs_logit_ci(double *lo, double *hi, double p, double se_logit, double df, double level);
+
 /* The profile-likelihood interval of svyciprop(method = "likelihood"): p
  * the proportion, b0 the fitted logit and se its design-based standard
  * error, lambda the design over the naive variance, nrows the domain's rows
@@ -211,6 +215,10 @@ static inline int wfs_hadamard_at(const char *const *rows, size_t i, size_t j)
 }
 
 void wfs_repw_free(wfs_repw *r);
+
+/* The options no estimator offers on a replicate design (deff,
+ * ci=likelihood): 0, or an error saying so. */
+int wfs_rep_check_options(const wfs_design *d, const wfs_est_options *opt, wfs_error *err);
 wfs_repw *wfs_repw_copy(const wfs_repw *r, size_t n);
 
 /* Replicate totals of basis b over domain g of a replicate design: TR
