@@ -370,7 +370,11 @@ const cli_command cli_commands[] = {
      "Wald. Percentages failing the NCHS presentation standard (effective n below 30, too\n"
      "wide a Korn-Graubard interval) are marked *, those on fewer than 8 degrees of freedom\n"
      "+. With set suppress=N, cells and totals of fewer than N respondents are hidden [x],\n"
-     "and further cells [c] so that no hidden value can be worked out from the totals.",
+     "and further cells [c] so that no hidden value can be worked out from the totals.\n"
+     "On a replicate design every count and percentage is recomputed with each\n"
+     "replicate's weights and the tests use the replicate covariance of the cells\n"
+     "(svychisq on a svyrep.design, with the design's df); deff and ci=likelihood are\n"
+     "not available there.",
      "tab training_met by role pct=row test=all",
      "svyby(~training_met, ~role, d, svymean); svychisq(~training_met + role, d)",
      "svy: tabulate training_met role, column se ci", cli_tab_options, COMPLETE_VARS, 0},

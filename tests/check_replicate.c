@@ -159,6 +159,48 @@ START_TEST(test_jkn_total_is_taylor)
 }
 END_TEST
 
+/* tab's counts and Wald test are linear in the cell totals, whose JKn
+ * variance (with the fpc) is the Taylor variance: a JKn table gives the
+ * Taylor table's count SEs and Wald statistic, on the same df. */
+START_TEST(test_jkn_tab_counts_are_taylor)
+{
+    wfs_table *t = cluster_data(6, 3, 5, 1);
+    wfs_design *d = make_design(t, 1, 1), *r = replicate(d, WFS_REP_JKN, 0, 0, 1);
+    const char *by[] = {"s"};
+    wfs_est_options o = WFS_EST_OPTIONS_INIT;
+    o.by = by;
+    o.nby = 1;
+    wfs_tab_options to = WFS_TAB_OPTIONS_INIT;
+    to.tests = WFS_TEST_WALD;
+    wfs_result *a = NULL, *b = NULL;
+    wfs_error err = WFS_ERROR_INIT;
+    ck_assert_msg(wfs_tab(&a, d, "psu", &o, &to, &err) == 0, "%s", err.message);
+    ck_assert_msg(wfs_tab(&b, r, "psu", &o, &to, &err) == 0, "%s", err.message);
+    size_t n = wfs_result_nestimates(a), counts = 0;
+    ck_assert_uint_eq(n, wfs_result_nestimates(b));
+    for (size_t i = 0; i < n; i++) {
+        const wfs_estimate *x = wfs_result_estimate(a, i), *y = wfs_result_estimate(b, i);
+        ck_assert_double_eq_tol(y->estimate, x->estimate, 1e-9 * fabs(x->estimate) + 1e-12);
+        if (strcmp(x->statistic, "count") != 0 || !(x->se > 0)) continue;
+        ck_assert_msg(REL(y->se, x->se) < 1e-10, "count %zu: JKn %.17g Taylor %.17g", i, y->se,
+                      x->se);
+        ck_assert_double_eq(y->df, wfs_design_df(r)); /* the design df in every domain */
+        counts++;
+    }
+    ck_assert_uint_gt(counts, 18);
+    const wfs_test *ta = wfs_result_test(a, 0), *tb = wfs_result_test(b, 0);
+    ck_assert(isfinite(ta->statistic));
+    ck_assert_msg(REL(tb->statistic, ta->statistic) < 1e-9, "Wald JKn %.17g Taylor %.17g",
+                  tb->statistic, ta->statistic);
+    ck_assert_double_eq(tb->ddf, ta->ddf);
+    wfs_result_free(a);
+    wfs_result_free(b);
+    wfs_design_free(r);
+    wfs_design_free(d);
+    wfs_table_free(t);
+}
+END_TEST
+
 START_TEST(test_brr_fay_total_is_taylor)
 {
     wfs_table *t = cluster_data(11, 2, 3, 0);
@@ -233,6 +275,12 @@ START_TEST(test_errors)
     wfs_result *res = NULL;
     wfs_est_options eo = WFS_EST_OPTIONS_INIT;
     wfs_tab_options to = WFS_TAB_OPTIONS_INIT;
+    eo.deff = WFS_DEFF_YES;
+    ck_assert_int_eq(wfs_tab(&res, r, "psu", &eo, &to, &err), WFS_EINVAL);
+    ck_assert_ptr_null(res);
+    ck_assert_ptr_nonnull(strstr(err.message, "design effects"));
+    eo.deff = WFS_DEFF_NONE;
+    eo.ci = WFS_CI_LIKELIHOOD;
     ck_assert_int_eq(wfs_tab(&res, r, "psu", &eo, &to, &err), WFS_EINVAL);
     ck_assert_ptr_null(res);
     /* Supplied weights: a missing column, too few columns, JKn without
@@ -386,6 +434,7 @@ static Suite *replicate_suite(void)
     tcase_add_test(tc, test_hadamard);
     tcase_add_test(tc, test_jk1_total_is_taylor);
     tcase_add_test(tc, test_jkn_total_is_taylor);
+    tcase_add_test(tc, test_jkn_tab_counts_are_taylor);
     tcase_add_test(tc, test_brr_fay_total_is_taylor);
     tcase_add_test(tc, test_bootstrap_estimates_taylor);
     tcase_add_test(tc, test_errors);
