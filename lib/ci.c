@@ -125,8 +125,7 @@ int wfs_prop_ci(double *lo, double *hi, wfs_ci_method m, double p, double se, do
         *hi = c + h;
         break;
     }
-    default:
-        return 0;
+    default: return 0;
     }
     return 0;
 }
@@ -188,10 +187,8 @@ static double spline_at(size_t n, const double *x, const double *y, const double
     if (u < x[0] || (n > 1 && x[1] < u)) {
         do {
             size_t k = (i + j) / 2;
-            if (u < x[k])
-                j = k;
-            else
-                i = k;
+            if (u < x[k]) j = k;
+            else i = k;
         } while (j > i + 1);
     }
     double dx = u - x[i];
@@ -206,10 +203,8 @@ static double approx_at(size_t n, const double *ys, const double *xs, double v)
     size_t i = 0, j = n - 1;
     while (i < j - 1) {
         size_t ij = (i + j) / 2;
-        if (v < ys[ij])
-            j = ij;
-        else
-            i = ij;
+        if (v < ys[ij]) j = ij;
+        else i = ij;
     }
     if (v == ys[j]) return xs[j];
     if (v == ys[i]) return xs[i];
@@ -231,11 +226,12 @@ int wfs_prop_ci_likelihood(double *lo, double *hi, double p, double b0, double s
      * to mean 1 over the domain's rows; confint.svyglm(method =
      * "likelihood"); MASSprofile_glm; confint_profile. */
     *lo = *hi = NAN;
-    if (!(p > 0 && p < 1) || !(se > 0) || !(lambda > 0) || !(nrows > 1) || !(phi > 0) || !(df > 0))
+    if (!(p > 0 && p < 1) || !(se > 0) || !(lambda > 0) || !(nrows > 1) || !(phi > 0) ||
+        !(df > 0))
         return 0;
     double tq = isinf(df) ? gsl_cdf_ugaussian_Pinv((1 - level) / 2)
                           : gsl_cdf_tdist_Pinv((1 - level) / 2, df);
-    double cut = tq * sqrt(lambda); /* qnorm(2 alpha), negative */
+    double cut = tq * sqrt(lambda);    /* qnorm(2 alpha), negative */
     double alpha = gsl_cdf_ugaussian_P(cut) / 2;
     double zmax = sqrt(gsl_cdf_fdist_Qinv(alpha, 1, nrows - 1));
     double del = zmax / 5;

@@ -33,8 +33,8 @@ typedef struct est_ctx {
     wfs_result *r;
     wfs_domains D;
     wfs_accum A;
-    double *Z; /* m x K influence totals */
-    double *V; /* K x K */
+    double *Z;          /* m x K influence totals */
+    double *V;          /* K x K */
     size_t K;
     double *TR, *TH;    /* replicate designs: R x B replicate totals, R x K estimates */
     size_t rep_dropped; /* replicates dropped for an undefined estimate */
@@ -198,9 +198,8 @@ static int ctx_finish(est_ctx *c, wfs_result **out, const char *what, wfs_error 
         rc |= wfs_result_add_note(r, "a stratum with a single PSU contributed under lonely=%s",
                                   wfs_lonely_name(c->d->lonely));
     if (c->rep_dropped)
-        rc |= wfs_result_add_note(r,
-                                  "%zu replicate estimate%s undefined (no weight in the "
-                                  "domain) and left out of the variance, as R's svrVar",
+        rc |= wfs_result_add_note(r, "%zu replicate estimate%s undefined (no weight in the "
+                                     "domain) and left out of the variance, as R's svrVar",
                                   c->rep_dropped, c->rep_dropped == 1 ? " was" : "s were");
     if (!c->d->rep)
         rc |= wfs_result_add_note(r, "lonely PSU policy: %s", wfs_lonely_name(c->d->lonely));
@@ -363,7 +362,7 @@ static int numeric_stat(est_ctx *c, const char *var, long col, int total, wfs_er
  * over all the domain's rows. nrows: rows of the domain (the glm's rows,
  * weights rescaled to mean 1 over them). */
 static void irls_prepare(wfs_irls_acc *acc, const wfs_design *d, const wfs_domains *D, size_t g,
-                         const int32_t *codes, size_t L, double W, double nrows)
+                        const int32_t *codes, size_t L, double W, double nrows)
 {
     memset(acc, 0, (L + 1) * sizeof *acc);
     wfs_rowiter it;
@@ -489,7 +488,8 @@ static int level_stat(est_ctx *c, const char *var, long col, int total, wfs_erro
                     wald_ci(&e, c->opt->level);
                 } else {
                     int edge = wfs_prop_ci(&e.ci_lower, &e.ci_upper, c->opt->ci, p, e.se, e.df,
-                                           c->opt->level, (double)A->nrows, (double)A->nobs, A->df);
+                                           c->opt->level, (double)A->nrows, (double)A->nobs,
+                                           A->df);
                     if (edge) c->any_edge = 1;
                     if (d->rep && c->opt->ci == WFS_CI_LOGIT && !edge && v > 0) {
                         /* svyciprop on a svyrep.design: the replicate
@@ -508,9 +508,9 @@ static int level_stat(est_ctx *c, const char *var, long col, int total, wfs_erro
                             irls_ready = 1;
                         }
                         wfs_irls_start st = {
-                            wfs_ksum_value(&irls[k].a),     wfs_ksum_value(&irls[k].c),
-                            wfs_ksum_value(&irls[L].a),     wfs_ksum_value(&irls[L].c),
-                            wfs_ksum_value(&irls[L].v),     wfs_ksum_value(&irls[L].dev_lo),
+                            wfs_ksum_value(&irls[k].a), wfs_ksum_value(&irls[k].c),
+                            wfs_ksum_value(&irls[L].a), wfs_ksum_value(&irls[L].c),
+                            wfs_ksum_value(&irls[L].v), wfs_ksum_value(&irls[L].dev_lo),
                             wfs_ksum_value(&irls[L].dev_hi)};
                         wfs_glmfit f = wfs_irls_intercept(&st, p, nr);
                         /* svy.varcoef: the design variance of the fitted logit. */
@@ -622,7 +622,7 @@ int wfs_ratio(wfs_result **out, const wfs_design *d, const char *num, const char
     if (!rc && ((cy = need_var(d, num, err)) < 0 || (cx = need_var(d, den, err)) < 0))
         rc = err ? err->code : WFS_ENOTFOUND;
     if (!rc) {
-        const char *bad = wfs_table_type(d->t, (size_t)cy) != WFS_NUMERIC   ? num
+        const char *bad = wfs_table_type(d->t, (size_t)cy) != WFS_NUMERIC ? num
                           : wfs_table_type(d->t, (size_t)cx) != WFS_NUMERIC ? den
                                                                             : NULL;
         if (bad)
@@ -655,10 +655,8 @@ int wfs_ratio(wfs_result **out, const wfs_design *d, const char *num, const char
         e.df = df_for(&c, A->df);
         double X = A->T[1];
         if (A->nobs == 0 || A->T[2] == 0 || X == 0) {
-            if (X == 0 && A->nobs)
-                zero_den = 1;
-            else
-                mark_empty(&c, A->nrows, A->nmiss);
+            if (X == 0 && A->nobs) zero_den = 1;
+            else mark_empty(&c, A->nrows, A->nmiss);
             rc = add_estimate(&c, &e, 0);
             continue;
         }
@@ -687,9 +685,7 @@ int wfs_ratio(wfs_result **out, const wfs_design *d, const char *num, const char
     }
     if (!rc && zero_den)
         rc = wfs_result_add_note(c.r, "the denominator \"%s\" totals zero in a domain: no ratio",
-                                 den)
-                 ? wfs_nomem(err)
-                 : 0;
+                                 den) ? wfs_nomem(err) : 0;
     if (!rc && unscaled)
         wfs_result_add_note(c.r, "deff not available: the weights sum to less than the sample "
                                  "size (are they scaled as population counts?)");
@@ -755,13 +751,11 @@ static double qrule_at(const qdata *q, wfs_qrule rule, double p)
         size_t i = 0, j = n - 1;
         double pj = q->cum[n - 2] / den;
         if (p > pj) return q->v[n - 1].x;
-#define PK(k) ((k) == 0 ? 0.0 : q->cum[(k)-1] / den)
+#define PK(k) ((k) == 0 ? 0.0 : q->cum[(k) - 1] / den)
         while (i < j - 1) {
             size_t ij = (i + j) / 2;
-            if (p < PK(ij))
-                j = ij;
-            else
-                i = ij;
+            if (p < PK(ij)) j = ij;
+            else i = ij;
         }
         double xi = PK(i), xj = PK(j);
 #undef PK
@@ -774,10 +768,8 @@ static double qrule_at(const qdata *q, wfs_qrule rule, double p)
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (q->cum[mid] <= target)
-            lo = mid + 1;
-        else
-            hi = mid;
+        if (q->cum[mid] <= target) lo = mid + 1;
+        else hi = mid;
     }
     if (lo == 0) return q->v[0].x;
     size_t pos = lo - 1, next = pos + 1 < n ? pos + 1 : pos;
@@ -830,8 +822,8 @@ int wfs_quantile(wfs_result **out, const wfs_design *d, const char *const *vars,
     int rc = ctx_begin(&c, out, "quantile", d, opt, err);
     if (!rc && nvars == 0) rc = wfs_fail(err, WFS_EINVAL, "name at least one variable");
     if (!rc && (m == WFS_CI_WILSON || m == WFS_CI_LIKELIHOOD))
-        rc = wfs_fail(err, WFS_EINVAL, "quantile intervals are mean, xlogit, asin or beta (got %s)",
-                      wfs_ci_name(m));
+        rc = wfs_fail(err, WFS_EINVAL,
+                      "quantile intervals are mean, xlogit, asin or beta (got %s)", wfs_ci_name(m));
     for (size_t k = 0; k < np && !rc; k++)
         if (!(ps[k] >= 0 && ps[k] <= 1))
             rc = wfs_fail(err, WFS_EINVAL, "quantile probabilities must be in [0, 1] (got %g)",
@@ -852,8 +844,8 @@ int wfs_quantile(wfs_result **out, const wfs_design *d, const char *const *vars,
             break;
         }
         if (wfs_table_type(d->t, (size_t)col) != WFS_NUMERIC) {
-            rc = wfs_fail(err, WFS_ETYPE,
-                          "quantile needs a numeric variable; \"%s\" is categorical", vars[v]);
+            rc = wfs_fail(err, WFS_ETYPE, "quantile needs a numeric variable; \"%s\" is categorical",
+                          vars[v]);
             break;
         }
         const double *y = wfs_table_numeric(d->t, (size_t)col);
@@ -912,7 +904,8 @@ int wfs_quantile(wfs_result **out, const wfs_design *d, const char *const *vars,
                     /* svyquantile.svyrep.design's woodruffCI: the replicate
                      * variance of the CDF at the estimate. */
                     if ((rc = ctx_rep_totals(&c, &b, g, err))) break;
-                    for (size_t r = 0; r < d->rep->R; r++) c.TH[r] = c.TR[r * 2] / c.TR[r * 2 + 1];
+                    for (size_t r = 0; r < d->rep->R; r++)
+                        c.TH[r] = c.TR[r * 2] / c.TR[r * 2 + 1];
                     if ((rc = ctx_rep_variance(&c, &pm, 1, err))) break;
                 } else if ((rc = ctx_variance(&c, err))) {
                     break;
