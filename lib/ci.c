@@ -188,6 +188,13 @@ double wfs_qbeta(double q, double a, double b)
     return x;
 }
 
+void wfs_logit_ci(double *lo, double *hi, double p, double se_logit, double df, double level)
+{
+    double t = wfs_tcrit(level, df), l = log(p / (1 - p));
+    *lo = expit(l - t * se_logit);
+    *hi = expit(l + t * se_logit);
+}
+
 int wfs_prop_ci(double *lo, double *hi, wfs_ci_method m, double p, double se, double df,
                 double level, double nrows, double nobs, double ddf_design)
 {

@@ -23,6 +23,7 @@
 #define WFSTAT_H
 
 #include <signal.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -293,6 +294,97 @@ const wfs_design_spec *wfs_design_spec_of(const wfs_design *d);
 /* "linearization" or "replicate (JK1)" etc. */
 const char *wfs_design_variance_name(const wfs_design *d);
 
+/* ---- Replicate-weight designs (replicate.c) ---- */
+
+/* Replicate methods: jackknife deleting one PSU (JK1, unstratified), the
+ * stratified jackknife (JKn), balanced repeated replication (BRR) and
+ * Fay's variant, the with-replacement bootstrap of PSUs, and (supplied
+ * weights only) successive-difference replication (SDR). */
+typedef enum wfs_rep_type {
+    WFS_REP_JK1 = 0,
+    WFS_REP_JKN,
+    WFS_REP_BRR,
+    WFS_REP_FAY,
+    WFS_REP_BOOTSTRAP,
+    WFS_REP_SDR
+} wfs_rep_type;
+
+/* "JK1", "JKn", "BRR", "Fay", "bootstrap", "SDR"; the reverse accepts
+ * them in any case (and "successive-difference"); -1 if unknown. */
+const char *wfs_rep_type_name(wfs_rep_type t);
+int wfs_rep_type_parse(const char *name);
+
+/* Options of wfs_replicate_design. rho: Fay's coefficient (0 < rho < 1;
+ * used by WFS_REP_FAY only); reps: bootstrap replicates (0 = 50, as R);
+ * seed: of the GSL mt19937 generator drawing bootstrap samples; mse:
+ * centre the variance on the full-sample estimate instead of the mean of
+ * the replicates (R's mse = TRUE). */
+typedef struct wfs_replicate_options {
+    wfs_rep_type type;
+    double rho;
+    size_t reps;
+    unsigned long seed;
+    int mse;
+} wfs_replicate_options;
+
+#define WFS_REPLICATE_OPTIONS_INIT {WFS_REP_JK1, 0.3, 0, 1, 0}
+
+/* Convert a Taylor design to a replicate design, as R's
+ * as.svrepdesign(design, type): JK1 (unstratified designs; scale (n-1)/n
+ * times the first-stage fpc factor), JKn (stratified; rscales
+ * (n_h-1)/n_h times the stratum's fpc factor; replicates of fully
+ * sampled strata dropped), BRR and Fay (exactly two PSUs in every
+ * stratum; half-samples from R's hadamard(); fpc dropped), bootstrap (R's
+ * bootweights: PSUs resampled with replacement within strata, or from the
+ * fpc-sized pool without replacement; scale nbar/((nbar-1)(R-1)), nbar
+ * the harmonic mean of PSUs per stratum). Replicate weights are stored as
+ * factors per PSU. The df is the rank of the replicate weights minus one.
+ * Errors: WFS_EDESIGN (a calibrated design, JK1 on a stratified design,
+ * JKn/BRR/Fay without strata, BRR/Fay with a stratum not of two PSUs,
+ * more than 127 strata for BRR, a singleton stratum under lonely=fail),
+ * WFS_EINVAL (bad rho or reps), WFS_ENOMEM. */
+int wfs_replicate_design(wfs_design **out, const wfs_design *d, const wfs_replicate_options *opt,
+                         wfs_error *err);
+
+/* Replicate weights supplied with the data (R's svrepdesign with
+ * combined.weights = TRUE): weight the full-sample weight variable (NULL:
+ * every weight 1), columns the numeric replicate-weight variables, type
+ * the method. scale: NaN for the default of the type (BRR 1/R, Fay
+ * 1/(R(1-rho)^2), JK1 (R-1)/R, bootstrap 1/(R-1), SDR 4/R); rscales: NULL
+ * (all 1) or nrscales (1 or R) values, required for JKn; rho: Fay's
+ * coefficient (required for Fay); df: 0 for the rank of the replicate
+ * weights minus one. Errors name the variable: unknown (WFS_ENOTFOUND),
+ * not numeric (WFS_ETYPE), missing or negative values (WFS_EDESIGN),
+ * bad options (WFS_EINVAL). */
+typedef struct wfs_repweights_spec {
+    const char *weight;
+    const char *const *columns;
+    size_t ncolumns;
+    wfs_rep_type type;
+    double scale;
+    const double *rscales;
+    size_t nrscales;
+    double rho;
+    double df;
+    int mse;
+} wfs_repweights_spec;
+
+#define WFS_REPWEIGHTS_SPEC_INIT {NULL, NULL, 0, WFS_REP_JK1, NAN, NULL, 0, 0, 0, 0}
+
+int wfs_design_new_replicate(wfs_design **out, const wfs_table *t, const wfs_repweights_spec *spec,
+                             wfs_error *err);
+
+/* Replicate designs: the number of replicates (0 for a Taylor design), the
+ * method, scale, rscale of replicate r, Fay's rho, whether mse is set, and
+ * the weights of replicate r (copied into w, one per row). */
+size_t wfs_design_nreplicates(const wfs_design *d);
+wfs_rep_type wfs_design_rep_type(const wfs_design *d);
+double wfs_design_rep_scale(const wfs_design *d);
+double wfs_design_rep_rscale(const wfs_design *d, size_t r);
+double wfs_design_rep_rho(const wfs_design *d);
+int wfs_design_rep_mse(const wfs_design *d);
+int wfs_design_rep_weights(double *w, const wfs_design *d, size_t r, wfs_error *err);
+
 /* ------------------------------------------------------------------ */
 /* Results                                                             */
 /* ------------------------------------------------------------------ */
@@ -306,7 +398,11 @@ enum {
     WFS_FLAG_LONELY = 1u << 4,          /* a lonely-PSU adjustment was applied */
     WFS_FLAG_SMALL_N = 1u << 5,         /* effective sample size below 30 */
     WFS_FLAG_WIDE_CI = 1u << 6,         /* interval too wide for the standard */
-    WFS_FLAG_ZERO_VAR = 1u << 7         /* the estimated variance is zero */
+    WFS_FLAG_ZERO_VAR = 1u << 7,        /* the estimated variance is zero */
+    /* Not a reliability flag (never reported): the estimate is a share, or
+     * a difference or change of shares, which text shows in percent or
+     * percentage points. */
+    WFS_FLAG_SHARE = 1u << 16
 };
 
 /* The name of a single flag bit ("suppressed", ...). */
@@ -516,6 +612,81 @@ int wfs_quantile(wfs_result **out, const wfs_design *d, const char *const *vars,
 /* Footer lines describing a design's variance method and policies, added
  * to a result (design, variance method, lonely-PSU policy). */
 int wfs_result_add_design_footers(wfs_result *r, const wfs_design *d, wfs_error *err);
+
+/* ---- Comparisons: domains, waves, batteries, decomposition (contrast.c) ---- */
+
+/* The statistic compared: MEAN of a numeric variable (of a categorical
+ * one: its level proportions), PROP of every level, RATIO of two totals;
+ * TOTAL is used by the decomposition. */
+typedef enum wfs_stat { WFS_STAT_MEAN = 0, WFS_STAT_PROP, WFS_STAT_RATIO, WFS_STAT_TOTAL } wfs_stat;
+const char *wfs_stat_name(wfs_stat s);
+/* "mean", "prop" or "ratio"; -1 otherwise. */
+int wfs_stat_parse(const char *name);
+
+typedef enum wfs_adjust { WFS_ADJUST_HOLM = 0, WFS_ADJUST_NONE } wfs_adjust;
+
+/* Every pairwise difference between the domains of opt->by (domain minus
+ * reference, in domain order), for each variable (and level for
+ * proportions): result "compare", rows statistic "difference" with
+ * domain and reference. The SE comes from the full covariance of the
+ * domain estimates (R: svyby(covmat = TRUE) + svycontrast); the interval
+ * and the two-sided t test use the df of the rows analysed (or opt->df);
+ * p-values are Holm-adjusted within each variable and level unless
+ * adjust is WFS_ADJUST_NONE. RATIO takes vars = {num, den}. Errors:
+ * WFS_EINVAL (no by), WFS_EDOMAIN (a by with a single level), WFS_ELIMIT
+ * (more than 100 domains), and those of the estimators. */
+int wfs_compare(wfs_result **out, const wfs_design *d, wfs_stat stat, const char *const *vars,
+                size_t nvars, const wfs_est_options *opt, wfs_adjust adjust, wfs_error *err);
+
+/* The change from wave a to wave b (estimate = b - a), per domain of
+ * opt->by matched by label: result "change", rows statistic "change".
+ * Independent samples: the variance is the sum of the waves' variances,
+ * df the sum of their df. overlap names a respondent id present in both
+ * waves (panels): the waves are stacked and clustered by the id, so the
+ * covariance of matched respondents enters (R: rbind, svydesign(id =
+ * ~ID), svyby(covmat = TRUE), svycontrast); df is the number of ids - 1.
+ * Errors: WFS_ETYPE (a variable numeric in one wave and categorical in
+ * the other), WFS_EDESIGN (overlap on calibrated weights), and those of
+ * the estimators, prefixed by the dataset name. */
+int wfs_change(wfs_result **out, const wfs_design *a, const wfs_design *b, const char *name_a,
+               const char *name_b, wfs_stat stat, const char *const *vars, size_t nvars,
+               const char *overlap, const wfs_est_options *opt, wfs_error *err);
+
+/* A Likert battery: for each item (and domain of opt->by) the share in
+ * the top `top` answer levels (level "topN"), in the bottom `bottom`
+ * levels ("bottomN") and in each level, with SEs from the covariance of
+ * the level shares. Numeric items share one scale: every value any item
+ * takes (at most 20). Result "likert", statistic "prop". */
+int wfs_likert(wfs_result **out, const wfs_design *d, const char *const *vars, size_t nvars,
+               size_t top, size_t bottom, const wfs_est_options *opt, wfs_error *err);
+
+/* Tick-all items (0/1 numeric): each item's weighted share among those who
+ * answered it, ranked from the most ticked, then each item minus the next
+ * in the ranking with its t test (statistic "difference", reference
+ * {item: next}). Result "multi". WFS_EINVAL for a value other than 0/1. */
+int wfs_multi(wfs_result **out, const wfs_design *d, const char *const *vars, size_t nvars,
+              const wfs_est_options *opt, wfs_error *err);
+
+#define WFS_DECOMPOSE_MAX_DEN 8
+/* The shift-share decomposition of the change in the share num / sum(den)
+ * between two periods over the groups of `group`: either two datasets
+ * (from, to; independent samples) or one design (from) whose variable
+ * `over` holds the periods, name[0] and name[1] its values. */
+typedef struct wfs_decompose_spec {
+    const char *num;
+    const char *const *den;
+    size_t nden;
+    const char *group;
+    const wfs_design *from, *to;
+    const char *over;
+    const char *name[2];
+} wfs_decompose_spec;
+/* Result "decompose": rows share (each period), change, between
+ * (composition), within (rates) and substitution (growth of the other
+ * denominator posts per numerator post removed, only when the numerator
+ * fell), with delta-method SEs. WFS_EDOMAIN when a group lacks a period. */
+int wfs_decompose(wfs_result **out, const wfs_decompose_spec *spec, const wfs_est_options *opt,
+                  wfs_error *err);
 
 /* ---- Cross-tabulations and publishable tables (crosstab.c, publish.c) ---- */
 
