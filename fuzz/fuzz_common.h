@@ -47,8 +47,9 @@ static inline void fuzz_rewrite(const char *path, const void *data, size_t len)
 }
 
 #ifdef WFSTAT_CLI_H
-/* A session printing to /dev/null with the dataset at path loaded as d and
- * a stratified cluster design declared. */
+/* A session printing to /dev/null with the dataset at path loaded twice, as
+ * e (a second wave for change) and d (current), each with a stratified
+ * cluster design. */
 static inline void fuzz_session(session *s, const char *path)
 {
     static FILE *devnull;
@@ -56,9 +57,11 @@ static inline void fuzz_session(session *s, const char *path)
     session_init(s);
     s->out = devnull;
     s->set.progress = 0;
-    char setup[512];
-    snprintf(setup, sizeof setup, "load \"%s\" as d; design weight=w strata=stratum cluster=psu",
-             path);
+    char setup[1024];
+    snprintf(setup, sizeof setup,
+             "load \"%s\" as e; design weight=w strata=stratum cluster=psu; "
+             "load \"%s\" as d; design weight=w strata=stratum cluster=psu",
+             path, path);
     if (session_run_text(s, setup, "setup")) abort();
 }
 #endif
