@@ -132,6 +132,15 @@ printf 'run "b.wfs"\n' >a.wfs
 printf 'run "a.wfs"\n' >b.wfs
 check "two scripts that run each other" 1 5 'nested more than 16 deep' a.wfs
 
+# ---- one PSU in every stratum: R gives an SE of NaN under lonely=average
+# and fails under fail; wfstat refuses both with a message (the other
+# policies are checked against R in tests/reference/edge_onepsu_*).
+one="${top_srcdir:-.}/tests/reference/data/edge_onepsu.csv"
+check "one PSU per stratum, lonely=average" 1 5 'lonely=average needs at least one stratum with two or more PSUs' \
+    -e "load \"$one\" as one; design weight=w strata=s cluster=psu lonely=average; mean y"
+check "one PSU per stratum, lonely=fail" 1 5 'some strata have only one PSU (stratum h1, stratum h2' \
+    -e "load \"$one\" as one; design weight=w strata=s cluster=psu"
+
 # ---- files that are not files
 mkdir adir
 check "load a directory" 1 5 'adir: not a regular file (a directory)' -e 'load "adir"'
