@@ -69,6 +69,7 @@ typedef struct loader {
     size_t nalen[MAX_NA];
     size_t nna;
     size_t max_memory;
+    size_t text_bytes; /* level labels and their index, counted against max_memory */
     size_t bytes_total;
     /* second pass */
     int pass2;
@@ -512,6 +513,18 @@ static int add_level(ctx *C, colstate *c, const char *s, size_t n, uint64_t h, s
                 C->L->names[field]);
         return -1;
     }
+    /* Labels count against the memory limit with the columns: a file of
+     * distinct long values must stop with a message, not meet the OOM
+     * killer. A label costs its bytes, a pointer and a map entry. */
+    loader *L = C->L;
+    L->text_bytes += n + 1 + 4 * sizeof(void *);
+    if (L->max_memory && L->text_bytes + L->row * L->ncols * sizeof(double) > L->max_memory) {
+        fail_at(C, WFS_ENOMEM, 0, 1,
+                "loading stopped: the columns would need more than the %zu MB of memory "
+                "available",
+                L->max_memory >> 20);
+        return -1;
+    }
     char *lab = wfs_strndup(s, n);
     if (!lab) goto nomem;
     c->levels[c->nlevels] = lab;
@@ -519,7 +532,8 @@ static int add_level(ctx *C, colstate *c, const char *s, size_t n, uint64_t h, s
     if (wfs_strmap_put(&c->map, lab, n, h, *code)) goto nomem;
     return 0;
 nomem:
-    fail_at(C, WFS_ENOMEM, field, 0, "out of memory");
+    fail_at(C, WFS_ENOMEM, 0, 1, "loading stopped: out of memory (the values need more memory "
+                                 "than is available)");
     return -1;
 }
 

@@ -858,6 +858,32 @@ START_TEST(test_nul_bytes_refused_early)
 }
 END_TEST
 
+/* Distinct labels count against the limit too: 2000 rows of one numeric
+ * column (16 KB) and a 200-byte distinct label each (over 400 KB) fail
+ * under a 256 KB limit, and load under 4 MB. */
+START_TEST(test_memory_limit_counts_labels)
+{
+    size_t cap = 2000 * 220 + 16, len = 0;
+    char *buf = malloc(cap);
+    ck_assert_ptr_nonnull(buf);
+    len += (size_t)sprintf(buf, "a,b\n");
+    for (int i = 0; i < 2000; i++)
+        len += (size_t)sprintf(buf + len, "%d,x%0199d\n", i, i);
+    wfs_csv_options o = WFS_CSV_OPTIONS_INIT;
+    o.max_memory = 256 << 10;
+    wfs_table *t = NULL;
+    wfs_error err = WFS_ERROR_INIT;
+    ck_assert_int_eq(load_mem(&t, buf, len, &o, &err), WFS_ENOMEM);
+    ck_assert_msg(strstr(err.message, "loading stopped: the columns would need more than"), "%s",
+                  err.message);
+    o.max_memory = 4 << 20;
+    ck_assert_int_eq(load_mem(&t, buf, len, &o, &err), 0);
+    ck_assert_uint_eq(wfs_table_nlevels(t, 1), 2000);
+    wfs_table_free(t);
+    free(buf);
+}
+END_TEST
+
 START_TEST(test_unreadable_paths)
 {
     make_tmpdir();
@@ -1195,6 +1221,7 @@ static Suite *csvread_suite(void)
     tcase_add_test(tc, test_empty_column_name);
     tcase_add_test(tc, test_duplicate_column_name);
     tcase_add_test(tc, test_memory_limit);
+    tcase_add_test(tc, test_memory_limit_counts_labels);
     tcase_add_test(tc, test_unreadable_paths);
     tcase_add_test(tc, test_file_changed_while_read);
     tcase_add_test(tc, test_nul_bytes_refused_early);
