@@ -688,6 +688,13 @@ int wfs_design_new(wfs_design **out, const wfs_table *t, const wfs_design_spec *
         for (size_t i = 0; i < n; i++) d->w[i] = 1;
     }
     d->sumw = wfs_sum(d->w, n);
+    if (isnan(d->sumw) || isinf(d->sumw)) {
+        /* Compensated sums of huge weights overflow to NaN, not 0. */
+        rc = wfs_fail(err, WFS_EDESIGN,
+                      "the weights sum to more than 1e308, beyond what a double holds: rescale "
+                      "them");
+        goto fail;
+    }
     if (!(d->sumw > 0)) {
         rc = wfs_fail(err, WFS_EDESIGN, "every weight is zero");
         goto fail;

@@ -165,6 +165,18 @@ static int add_estimate(est_ctx *c, wfs_estimate *e, int lonely)
     return wfs_result_add_estimate(c->r, e) < 0 ? WFS_ENOMEM : 0;
 }
 
+/* The values are finite, so a non-finite estimate or an infinite SE of a
+ * domain with rows means a sum of weight times value overflowed: refuse it
+ * rather than print NA. */
+static int overflowed(const wfs_estimate *e, const char *var, wfs_error *err)
+{
+    if (isfinite(e->estimate) && !isinf(e->se)) return 0;
+    return wfs_fail(err, WFS_ELIMIT,
+                    "the weighted sums of %s (or of their squares, for the SE) are beyond what a "
+                    "double holds (above 1e308): rescale the variables",
+                    var);
+}
+
 /* Symmetric interval est +/- t se. */
 static void wald_ci(wfs_estimate *e, double level)
 {
@@ -338,6 +350,7 @@ static int numeric_stat(est_ctx *c, const char *var, long col, int total, wfs_er
         }
         int lonely = c->lonely;
         e.se = sqrt(c->V[0]);
+        if ((rc = overflowed(&e, var, err))) return rc;
         wald_ci(&e, c->opt->level);
         if (c->opt->deff != WFS_DEFF_NONE) {
             double nobs = (double)A->nobs;
@@ -673,6 +686,7 @@ int wfs_ratio(wfs_result **out, const wfs_design *d, const char *num, const char
             break;
         }
         e.se = sqrt(c.V[0]);
+        if ((rc = overflowed(&e, name, err))) break;
         wald_ci(&e, opt->level);
         if (opt->deff != WFS_DEFF_NONE) {
             /* deff(svytotal(r, design)) with r = (y - R x) / X. */

@@ -329,11 +329,15 @@ int wfs_weighted_finish(wfs_design *nd, const wfs_design *d, cal_step *step, int
 {
     const double *w = nd->w;
     nd->sumw = wfs_sum(w, d->n);
-    if (!(nd->sumw > 0)) {
+    if (!(nd->sumw > 0) || isinf(nd->sumw)) {
         double sw = nd->sumw;
         wfs_design_free(nd);
+        if (!isnan(sw) && !isinf(sw))
+            return wfs_fail(err, WFS_EINVAL,
+                            "the new weights sum to %g; weights must sum to a positive total", sw);
         return wfs_fail(err, WFS_EINVAL,
-                        "the new weights sum to %g; weights must sum to a positive total", sw);
+                        "the new weights do not sum to a finite number: are the population "
+                        "totals too large (their sum must stay below 1e308)?");
     }
     /* The df counts PSUs with sampled rows: recount only when the rows
      * with zero weight changed (nonresponse). */

@@ -111,6 +111,18 @@ printf 'x,w\n1.5,1\n"1,000",1\n' >thousands.csv
 check "thousands separator: a ratio is refused" 1 5 'ratio needs numeric variables; "x" is categorical' -e \
     'load "thousands.csv"; design weight=w; ratio x / w'
 
+# Finite numbers whose weighted sums overflow: refused, never printed as NA.
+printf 'y,w\n1,1e308\n2,1e308\n3,1\n' >bigweights.csv
+check "weights summing past 1e308" 1 5 'the weights sum to more than 1e308' -e \
+    'load "bigweights.csv"; design weight=w'
+printf 'y,w\n1e300,1e10\n2e300,1e10\n3,1\n' >bigvalues.csv
+for c in 'mean y' 'total y' 'ratio y / w' 'mean y by w'; do
+    check "$c overflowing" 1 5 'beyond what a double holds (above 1e308): rescale' -e \
+        "load \"bigvalues.csv\"; design weight=w; $c"
+done
+check "margins summing past 1e308" 1 5 'the new weights do not sum to a finite number' -e \
+    'load "negzero.csv"; design weight=w; poststratify x=0:1e308,2:1e308'
+
 # ---- the command language
 awk 'BEGIN { printf "load \"negzero.csv\"; design weight=w; mean x if ";
              for (i = 0; i < 10000; i++) printf "("; printf "x > 0";
