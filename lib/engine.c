@@ -36,7 +36,19 @@ void wfs_domains_free(wfs_domains *D)
     memset(D, 0, sizeof *D);
 }
 
+static int domains_build(wfs_domains *D, const wfs_design *d, const wfs_est_options *opt,
+                         wfs_error *err);
+
+/* A failed build leaves nothing allocated, so callers may simply return. */
 int wfs_domains_build(wfs_domains *D, const wfs_design *d, const wfs_est_options *opt,
+                      wfs_error *err)
+{
+    int rc = domains_build(D, d, opt, err);
+    if (rc) wfs_domains_free(D);
+    return rc;
+}
+
+static int domains_build(wfs_domains *D, const wfs_design *d, const wfs_est_options *opt,
                          wfs_error *err)
 {
     const wfs_table *t = d->t;

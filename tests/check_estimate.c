@@ -528,6 +528,36 @@ START_TEST(test_prop_edges_exact)
 }
 END_TEST
 
+/* A by variable that does not exist: every command that groups rows fails
+ * with nothing left allocated (likert leaked its half-built domains, found
+ * by fuzzing: fuzz/regressions/cli/likert-unknown-by-leak.wfs; valgrind
+ * and LeakSanitizer check the rest). */
+START_TEST(test_unknown_by_leaves_nothing)
+{
+    wfs_table *t = yesno();
+    wfs_design *d = design(t, NULL, NULL, NULL);
+    wfs_est_options o = WFS_EST_OPTIONS_INIT;
+    const char *by[] = {"nosuch"};
+    o.by = by;
+    o.nby = 1;
+    const char *bin[] = {"bin"};
+    wfs_result *r = (wfs_result *)&o;
+    wfs_error err = WFS_ERROR_INIT;
+    ck_assert_int_ne(wfs_likert(&r, d, bin, 1, 1, 0, &o, &err), 0);
+    ck_assert_ptr_null(r);
+    ck_assert_int_ne(wfs_multi(&r, d, bin, 1, &o, &err), 0);
+    ck_assert_ptr_null(r);
+    ck_assert_int_ne(wfs_mean(&r, d, bin, 1, &o, &err), 0);
+    ck_assert_ptr_null(r);
+    o.nby = 0;
+    o.filter = "bin > 5";
+    ck_assert_int_ne(wfs_likert(&r, d, bin, 1, 1, 0, &o, &err), 0);
+    ck_assert_msg(strstr(err.message, "no rows satisfy"), "%s", err.message);
+    wfs_design_free(d);
+    wfs_table_free(t);
+}
+END_TEST
+
 START_TEST(test_prop_numeric_and_mean_of_categorical)
 {
     /* prop of a 0/1 numeric gives levels "0" and "1"; mean of a
@@ -1004,6 +1034,7 @@ static Suite *estimate_suite(void)
     tc = tcase_create("proportions");
     tcase_add_test(tc, test_prop_every_interval);
     tcase_add_test(tc, test_prop_edges_exact);
+    tcase_add_test(tc, test_unknown_by_leaves_nothing);
     tcase_add_test(tc, test_prop_numeric_and_mean_of_categorical);
     suite_add_tcase(s, tc);
     tc = tcase_create("quantiles");
