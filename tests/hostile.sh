@@ -208,6 +208,27 @@ else
     echo "ok: save on a full disk: $(cat err)"
 fi
 
+# A real full disk, when a 64 KB tmpfs can be mounted (as root).
+mkdir tiny
+if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=64k tmpfs tiny 2>/dev/null; then
+    trap 'umount "$tmp/tiny" 2>/dev/null; rm -rf "$tmp"' EXIT
+    echo "earlier contents" >tiny/keep.csv
+    check "export to a full tmpfs" 1 5 'cannot write tiny/new.csv: No space left on device' \
+        -e 'load "rows.csv"; export "tiny/new.csv"'
+    check "export replacing a file on a full tmpfs" 1 5 \
+        'cannot write tiny/keep.csv: No space left on device' \
+        -e 'load "rows.csv"; export "tiny/keep.csv" replace'
+    count=$((count + 1))
+    if [ "$(ls -A tiny | tr '\n' ' ')" != "keep.csv " ] ||
+        [ "$(cat tiny/keep.csv)" != "earlier contents" ]; then
+        echo "FAIL: a full tmpfs: files left: $(ls -A tiny)"
+        failures=$((failures + 1))
+    else
+        echo "ok: a full tmpfs keeps the earlier file and no partial one"
+    fi
+    umount tiny
+fi
+
 # ---- memory: a load that would not fit is refused with a message, not
 # killed. The sanitizers reserve terabytes of address space, so the address
 # space limit is tested in the ordinary build only.
