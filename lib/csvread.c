@@ -37,6 +37,10 @@
  * a file with a quote left open, or no line endings at all, fails early with
  * a clear message instead of holding gigabytes in one field. */
 #define MAX_FIELD ((size_t)256 << 20)
+/* The most columns a file may have, and the memory each is counted as
+ * taking before any row (its name, state, first rows and table column). */
+#define MAX_COLS ((size_t)1000000)
+#define COL_BYTES ((size_t)512)
 #define MAX_NA 16
 
 enum { KIND_NUMERIC, KIND_CATEG };
@@ -576,6 +580,16 @@ static void header_field(ctx *C, const char *s, size_t n)
     if (check_text(C, s, n, field, "a column name")) return;
     if (n == 0) {
         fail_at(C, WFS_EPARSE, field, 0, "column %zu has an empty name", field + 1);
+        return;
+    }
+    /* Each column costs about COL_BYTES before any row is read: a header
+     * of tens of millions of fields (a file that is not CSV, or the wrong
+     * delimiter) must stop here, not exhaust memory. */
+    if (L->ncols >= MAX_COLS ||
+        (L->max_memory && (L->ncols + 1) * COL_BYTES > L->max_memory)) {
+        fail_at(C, WFS_ELIMIT, field, 0,
+                "more than %zu columns%s (is this a CSV file, with the right delimiter?)",
+                L->ncols, L->ncols >= MAX_COLS ? "" : " for the memory available");
         return;
     }
     if (L->ncols == L->namecap) {

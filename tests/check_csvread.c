@@ -880,6 +880,15 @@ START_TEST(test_memory_limit_counts_labels)
     ck_assert_int_eq(load_mem(&t, buf, len, &o, &err), 0);
     ck_assert_uint_eq(wfs_table_nlevels(t, 1), 2000);
     wfs_table_free(t);
+    /* Columns count before any row: 100 of them at 512 bytes each do not
+     * fit in 10 KB, and the header says so at column 21. */
+    len = 0;
+    for (int j = 0; j < 100; j++) len += (size_t)sprintf(buf + len, "%sc%d", j ? "," : "", j);
+    len += (size_t)sprintf(buf + len, "\n");
+    o.max_memory = 10 << 10;
+    ck_assert_int_eq(load_mem(&t, buf, len, &o, &err), WFS_ELIMIT);
+    ck_assert_msg(strstr(err.message, "t.csv:1:21: more than 20 columns for the memory available"),
+                  "%s", err.message);
     free(buf);
 }
 END_TEST

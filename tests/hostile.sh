@@ -91,6 +91,12 @@ truncate -s 1100M longline.csv
 check "1.1 GB line" 1 20 'longline.csv:2:2: a field longer than 256 MB' -e 'load "longline.csv"'
 rm -f bigfield.csv tall.csv sparse.csv longline.csv wide.csv
 
+# A header of 2 million fields (a line of 17 MB; a 1 GB line of short
+# fields would be 100 million columns) stops at the column limit.
+awk 'BEGIN { for (i = 1; i < 2000000; i++) printf "c%d,", i; print "last"; print "1" }' >manycols.csv
+check "2 million columns" 1 5 'manycols.csv:1:1000001: more than 1000000 columns' -e 'load "manycols.csv"'
+rm -f manycols.csv
+
 # ---- numbers: read exactly, refused, or read as text; never a wrong number
 printf 'x,w\n1e999,1\n2,1\n' >huge.csv
 check "1e999" 1 5 'huge.csv:2:1: the number "1e999" in column "x" is too large' -e 'load "huge.csv"'
