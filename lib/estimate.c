@@ -438,6 +438,8 @@ static int rep_levels(est_ctx *c, const wfs_basis *b, size_t g, size_t L, int to
     return rc;
 }
 
+#define MAX_LEVELS 500
+
 static int level_stat(est_ctx *c, const char *var, long col, int total, wfs_error *err)
 {
     const wfs_design *d = c->d;
@@ -450,6 +452,16 @@ static int level_stat(est_ctx *c, const char *var, long col, int total, wfs_erro
     if ((rc = wfs_table_group_codes(codes, &levels, &L, d->t, (size_t)col, err))) goto out;
     if (L == 0) {
         rc = wfs_fail(err, WFS_EDOMAIN, "variable \"%s\" has no non-missing values", var);
+        goto out;
+    }
+    /* The estimates take L + 1 sums per unit and an L x L covariance
+     * (time m L^2): an identifier with 20,000 distinct values needed 7 GB
+     * and minutes for a table nobody can read. 500 is tab's limit a side. */
+    if (L > MAX_LEVELS) {
+        rc = wfs_fail(err, WFS_ELIMIT,
+                      "\"%s\" has %zu different values; proportions and counts by level take at "
+                      "most %d (is it an identifier? recode it into groups)",
+                      var, L, MAX_LEVELS);
         goto out;
     }
     wfs_basis b = {WFS_B_CATEGORICAL, NULL, NULL, codes, L, 0, 0, L + 1};

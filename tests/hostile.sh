@@ -129,6 +129,12 @@ done
 check "margins summing past 1e308" 1 5 'the new weights do not sum to a finite number' -e \
     'load "negzero.csv"; design weight=w; poststratify x=0:1e308,2:1e308'
 
+# An identifier taken for a categorical: 20,000 levels are refused at once
+# (they took 7 GB and more than 30 s).
+awk 'BEGIN { print "id,w"; for (i = 0; i < 20000; i++) printf "p%d,1\n", i }' >ids.csv
+check "prop of an identifier" 1 5 '"id" has 20000 different values; proportions and counts by level take at most 500' \
+    -e 'load "ids.csv"; design weight=w; prop id'
+
 # ---- the command language
 awk 'BEGIN { printf "load \"negzero.csv\"; design weight=w; mean x if ";
              for (i = 0; i < 10000; i++) printf "("; printf "x > 0";
