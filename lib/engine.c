@@ -207,6 +207,42 @@ size_t wfs_it_next(wfs_rowiter *it)
 
 /* Per-domain accumulation state; buffers reused across domains. */
 
+/* A `by` accumulates every domain in one pass over the rows in row order:
+ * the slot of a (domain, unit) pair is found by indexing a dense table
+ * of domains x units (no hashing), and each slot's totals add the same
+ * rows in the same order as a pass over the domain alone, so the results
+ * are identical. The slots are then regrouped by domain, in the order in
+ * which each domain's units first appeared. */
+typedef struct wfs_accum_batch {
+    const wfs_domains *D;
+    wfs_basis b;
+    size_t *start;      /* ngroups + 1 offsets into units, pos, S */
+    uint32_t *units;
+    uint8_t *pos;
+    double *S;
+    size_t *nrows, *nobs, *nmiss; /* per domain */
+} wfs_accum_batch;
+
+static void batch_free(wfs_accum_batch *bt)
+{
+    if (!bt) return;
+    free(bt->start);
+    free(bt->units);
+    free(bt->pos);
+    free(bt->S);
+    free(bt->nrows);
+    free(bt->nobs);
+    free(bt->nmiss);
+    free(bt);
+}
+
+static int same_basis(const wfs_basis *a, const wfs_basis *b)
+{
+    return a->kind == b->kind && a->y == b->y && a->x == b->x && a->codes == b->codes &&
+           a->nlev == b->nlev && a->B == b->B && !memcmp(&a->c, &b->c, sizeof a->c) &&
+           !memcmp(&a->q, &b->q, sizeof a->q);
+}
+
 void wfs_accum_free(wfs_accum *A)
 {
     free(A->slot);
@@ -216,6 +252,7 @@ void wfs_accum_free(wfs_accum *A)
     free(A->stamp_psu);
     free(A->stamp_str);
     free(A->T);
+    batch_free(A->batch);
     memset(A, 0, sizeof *A);
 }
 
@@ -266,8 +303,11 @@ int wfs_fail_unknown_variable(wfs_error *err, const wfs_table *t, const char *na
     return wfs_fail(err, WFS_ENOTFOUND, "variable \"%s\" is not in the data", name);
 }
 
-/* Row value of the basis for row i into v (B values); 0 when missing. */
-static int basis_row(double *v, const wfs_basis *b, const double *w, size_t i)
+/* The basis values of row i into v (or its level into *lev for a
+ * categorical basis); 0 when the row is missing. Inlined into the hot
+ * loops: a call costs a quarter of them. */
+static inline int basis_hot(double v[3], size_t *lev, const wfs_basis *b, const double *w,
+                            size_t i)
 {
     switch (b->kind) {
     case WFS_B_NUMERIC:
@@ -288,12 +328,38 @@ static int basis_row(double *v, const wfs_basis *b, const double *w, size_t i)
         return 1;
     case WFS_B_CATEGORICAL:
         if (b->codes[i] < 0) return 0;
-        memset(v, 0, b->B * sizeof *v);
-        v[b->codes[i]] = w[i];
-        v[b->B - 1] = w[i];
+        *lev = (size_t)b->codes[i];
         return 1;
     }
     return 0;
+}
+
+/* Add row values (from basis_hot) to the unit totals S. */
+static inline void basis_add(double *S, const double v[3], size_t lev, const wfs_basis *b,
+                             double wi, size_t B)
+{
+    if (b->kind == WFS_B_CATEGORICAL) {
+        S[lev] += wi;
+        S[B - 1] += wi;
+    } else {
+        for (size_t k = 0; k < B; k++) S[k] += v[k];
+    }
+}
+
+/* Row value of the basis for row i into v (B values); 0 when missing. */
+static int basis_row(double *v, const wfs_basis *b, const double *w, size_t i)
+{
+    double t[3];
+    size_t lev = 0;
+    if (!basis_hot(t, &lev, b, w, i)) return 0;
+    if (b->kind == WFS_B_CATEGORICAL) {
+        memset(v, 0, b->B * sizeof *v);
+        v[lev] = w[i];
+        v[b->B - 1] = w[i];
+    } else {
+        memcpy(v, t, b->B * sizeof *v);
+    }
+    return 1;
 }
 
 /* Calibrated designs: R keeps every row of a calibrated design in a domain
@@ -364,6 +430,122 @@ out:
     return rc;
 }
 
+static int accum_finish(wfs_accum *A, wfs_error *err);
+
+/* Build A->batch for basis b over every domain of D. Returns 0, 1 when
+ * the table of domains x units would be too large (the caller then goes
+ * domain by domain), or an error. */
+static int batch_build(wfs_accum *A, const wfs_basis *b, const wfs_domains *D,
+                       const wfs_control *ctl, wfs_error *err)
+{
+    const wfs_design *d = A->d;
+    const double *w = d->w;
+    size_t G = D->ngroups, nu = d->lev[d->acc_level].nunits, B = A->B, n = d->n;
+    size_t limit = n > ((size_t)1 << 22) ? n : ((size_t)1 << 22);
+    if (nu == 0 || G > limit / nu) return 1;
+    batch_free(A->batch);
+    A->batch = NULL;
+    size_t nin = D->start[G]; /* rows in some domain */
+    size_t cap = nin < G * nu ? nin : G * nu;
+    if (cap == 0) cap = 1;
+    int rc = 0;
+    wfs_accum_batch *bt = calloc(1, sizeof *bt);
+    int32_t *slot = wfs_mallocarray(G * nu, sizeof *slot);
+    uint32_t *sgroup = wfs_mallocarray(cap, sizeof *sgroup);
+    uint32_t *sunit = wfs_mallocarray(cap, sizeof *sunit);
+    uint8_t *spos = calloc(cap, 1);
+    double *S = wfs_mallocarray(cap * B, sizeof *S);
+    if (bt) {
+        bt->start = wfs_callocarray(G + 1, sizeof *bt->start);
+        bt->nrows = wfs_callocarray(G, sizeof *bt->nrows);
+        bt->nobs = wfs_callocarray(G, sizeof *bt->nobs);
+        bt->nmiss = wfs_callocarray(G, sizeof *bt->nmiss);
+        bt->units = wfs_mallocarray(cap, sizeof *bt->units);
+        bt->pos = calloc(cap, 1);
+        bt->S = wfs_mallocarray(cap * B, sizeof *bt->S);
+    }
+    if (!bt || !slot || !sgroup || !sunit || !spos || !S || !bt->start || !bt->nrows ||
+        !bt->nobs || !bt->nmiss || !bt->units || !bt->pos || !bt->S) {
+        rc = wfs_nomem(err);
+        goto out;
+    }
+    for (size_t k = 0; k < G * nu; k++) slot[k] = -1;
+    size_t M = 0, tick = 0;
+    for (size_t i = 0; i < n; i++) {
+        int32_t g = D->group[i];
+        if (g < 0) continue;
+        if (WFS_UNLIKELY(++tick >= (1u << 22))) {
+            tick = 0;
+            if (wfs_interrupted(ctl)) {
+                rc = wfs_fail(err, WFS_EINTR, "interrupted");
+                goto out;
+            }
+        }
+        double v[3];
+        size_t lev = 0;
+        if (!basis_hot(v, &lev, b, w, i)) {
+            bt->nmiss[g]++;
+            continue;
+        }
+        bt->nrows[g]++;
+        if (w[i] != 0) bt->nobs[g]++;
+        size_t u = wfs_unit_of(d, i), key = (size_t)g * nu + u;
+        int32_t s = slot[key];
+        if (s < 0) {
+            s = (int32_t)M++;
+            slot[key] = s;
+            sgroup[s] = (uint32_t)g;
+            sunit[s] = (uint32_t)u;
+            memset(S + (size_t)s * B, 0, B * sizeof *S);
+        }
+        if (w[i] != 0) spos[s] = 1;
+        basis_add(S + (size_t)s * B, v, lev, b, w[i], B);
+    }
+    /* Regroup the slots by domain, each in its order of creation. */
+    for (size_t s = 0; s < M; s++) bt->start[sgroup[s] + 1]++;
+    for (size_t g = 0; g < G; g++) bt->start[g + 1] += bt->start[g];
+    size_t *fill = wfs_mallocarray(G ? G : 1, sizeof *fill);
+    if (!fill) {
+        rc = wfs_nomem(err);
+        goto out;
+    }
+    memcpy(fill, bt->start, G * sizeof *fill);
+    for (size_t s = 0; s < M; s++) {
+        size_t r = fill[sgroup[s]]++;
+        bt->units[r] = sunit[s];
+        bt->pos[r] = spos[s];
+        memcpy(bt->S + r * B, S + s * B, B * sizeof *S);
+    }
+    free(fill);
+    bt->D = D;
+    bt->b = *b;
+    A->batch = bt;
+    bt = NULL;
+out:
+    batch_free(bt);
+    free(slot);
+    free(sgroup);
+    free(sunit);
+    free(spos);
+    free(S);
+    return rc;
+}
+
+/* Domain g from the batch, as wfs_accum_run would compute it. */
+static int batch_serve(wfs_accum *A, size_t g, wfs_error *err)
+{
+    const wfs_accum_batch *bt = A->batch;
+    size_t r0 = bt->start[g], m = bt->start[g + 1] - r0, B = A->B;
+    A->m = m;
+    memcpy(A->units, bt->units + r0, m * sizeof *A->units);
+    memcpy(A->pos, bt->pos + r0, m);
+    memcpy(A->S, bt->S + r0 * B, m * B * sizeof *A->S);
+    A->nrows = bt->nrows[g];
+    A->nobs = bt->nobs[g];
+    A->nmiss = bt->nmiss[g];
+    return accum_finish(A, err);
+}
+
 int wfs_accum_run(wfs_accum *A, const wfs_basis *b, const wfs_domains *D, size_t g,
                   const wfs_control *ctl, wfs_error *err)
 {
@@ -371,6 +553,15 @@ int wfs_accum_run(wfs_accum *A, const wfs_basis *b, const wfs_domains *D, size_t
      * small domains never reaches the row count. */
     if (wfs_interrupted(ctl)) return wfs_fail(err, WFS_EINTR, "interrupted");
     if (A->d->cal) return accum_run_calibrated(A, b, D, g, ctl, err);
+    if (D->rows && D->ngroups > 1 && b->kind != WFS_B_INDICATOR) {
+        /* A `by`: every domain from one pass, built at the first. */
+        if (g == 0 && !(A->batch && A->batch->D == D && same_basis(&A->batch->b, b))) {
+            int rc = batch_build(A, b, D, ctl, err);
+            if (rc < 0) return rc;
+        }
+        if (A->batch && A->batch->D == D && same_basis(&A->batch->b, b))
+            return batch_serve(A, g, err);
+    }
     const wfs_design *d = A->d;
     const double *w = d->w;
     size_t B = A->B;
@@ -386,30 +577,7 @@ int wfs_accum_run(wfs_accum *A, const wfs_basis *b, const wfs_domains *D, size_t
         }
         double v[3];
         size_t lev = 0;
-        /* The same values as basis_row(), written out: this loop is the
-         * hot path of every estimate and the call costs a quarter of it. */
-        switch (b->kind) {
-        case WFS_B_NUMERIC:
-            if (isnan(b->y[i])) goto missing;
-            v[0] = w[i] * (b->y[i] - b->c);
-            v[1] = w[i];
-            break;
-        case WFS_B_INDICATOR:
-            if (isnan(b->y[i])) goto missing;
-            v[0] = b->y[i] <= b->q ? w[i] : 0;
-            v[1] = w[i];
-            break;
-        case WFS_B_RATIO:
-            if (isnan(b->y[i]) || isnan(b->x[i])) goto missing;
-            v[0] = w[i] * b->y[i];
-            v[1] = w[i] * b->x[i];
-            v[2] = w[i];
-            break;
-        case WFS_B_CATEGORICAL:
-            if (b->codes[i] < 0) goto missing;
-            lev = (size_t)b->codes[i];
-            break;
-        }
+        if (!basis_hot(v, &lev, b, w, i)) goto missing;
         A->nrows++;
         if (w[i] != 0) A->nobs++;
         size_t u = wfs_unit_of(d, i);
@@ -426,18 +594,20 @@ int wfs_accum_run(wfs_accum *A, const wfs_basis *b, const wfs_domains *D, size_t
             S = A->S + (size_t)s * B;
         }
         if (w[i] != 0) A->pos[s] = 1;
-        if (b->kind == WFS_B_CATEGORICAL) {
-            S[lev] += w[i];
-            S[B - 1] += w[i];
-        } else {
-            for (size_t k = 0; k < B; k++) S[k] += v[k];
-        }
+        basis_add(S, v, lev, b, w[i], B);
         continue;
     missing:
         A->nmiss++;
     }
-    /* Totals, reset the slots, and the df: PSUs holding nonzero-weight
-     * domain rows minus their strata (R's degf of the subset). */
+    return accum_finish(A, err);
+}
+
+/* Totals, reset the slots, and the df: PSUs holding nonzero-weight
+ * domain rows minus their strata (R's degf of the subset). */
+static int accum_finish(wfs_accum *A, wfs_error *err)
+{
+    const wfs_design *d = A->d;
+    size_t B = A->B;
     wfs_ksum *ks = calloc(B, sizeof *ks);
     if (!ks) return wfs_nomem(err);
     size_t npsu = 0, nstr = 0;

@@ -129,6 +129,18 @@ size_t wfs_edit_distance(const char *a, const char *b, size_t cap);
 int wfs_level_cmp(const char *a, const char *b);
 /* qsort comparator over char* array. */
 int wfs_cmp_strp(const void *a, const void *b);
+
+/* A value and its weight; k is scratch for wfs_sort_xw. */
+typedef struct wfs_xw {
+    union {
+        double x;
+        uint64_t k;
+    };
+    double w;
+} wfs_xw;
+/* Sort a[0..n) by x ascending, ties in their given order (no NaN; -0 comes
+ * back as +0). tmp holds n elements of scratch. Linear in n. */
+void wfs_sort_xw(wfs_xw *a, wfs_xw *tmp, size_t n);
 /* A list of names for messages: "a, b, c and 3 more". */
 void wfs_buf_name_list(wfs_buf *b, const char *const *names, size_t n, size_t max_shown);
 

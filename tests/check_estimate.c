@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "wfstat.h"
+#include "wfs-private.h"
 
 #define NA NAN
 
@@ -551,6 +552,59 @@ START_TEST(test_prop_numeric_and_mean_of_categorical)
 }
 END_TEST
 
+/* ---- the radix sort behind quantiles ---- */
+
+typedef struct ref_xw {
+    double x, w;
+    size_t i;
+} ref_xw;
+
+static int cmp_ref_xw(const void *a, const void *b)
+{
+    const ref_xw *p = a, *q = b;
+    if (p->x < q->x) return -1;
+    if (p->x > q->x) return 1;
+    return p->i < q->i ? -1 : p->i > q->i;
+}
+
+/* The radix sort orders as a stable comparison sort: ties (and -0 with
+ * +0) stay in their given order, negatives before positives, extremes. */
+START_TEST(test_sort_xw_matches_stable_sort)
+{
+    static const size_t sizes[] = {0, 1, 2, 7, 63, 64, 65, 1000, 20000};
+    static const double special[] = {-0.0, 0.0, -1e308, 1e308, 5e-324, -5e-324, 1, -1, 2.5};
+    uint64_t state = 88172645463325252u;
+    for (size_t t = 0; t < sizeof sizes / sizeof *sizes; t++) {
+        size_t n = sizes[t];
+        wfs_xw *a = malloc((n ? n : 1) * sizeof *a), *tmp = malloc((n ? n : 1) * sizeof *tmp);
+        ref_xw *r = malloc((n ? n : 1) * sizeof *r);
+        ck_assert(a && tmp && r);
+        for (size_t i = 0; i < n; i++) {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            double x;
+            if (state % 5 == 0) x = special[(state >> 8) % 9];
+            else if (state % 5 == 1) x = (double)((int)((state >> 8) % 21) - 10); /* ties */
+            else x = ((double)(state >> 11) / 9007199254740992.0 - 0.5) * 1e6;
+            a[i].x = r[i].x = x;
+            a[i].w = r[i].w = (double)i; /* the weight tells the original position */
+            r[i].i = i;
+        }
+        wfs_sort_xw(a, tmp, n);
+        qsort(r, n, sizeof *r, cmp_ref_xw);
+        for (size_t i = 0; i < n; i++) {
+            ck_assert_msg(a[i].w == r[i].w, "n=%zu: position %zu holds row %g, expected %g", n, i,
+                          a[i].w, r[i].w);
+            ck_assert(a[i].x == r[i].x);
+        }
+        free(a);
+        free(tmp);
+        free(r);
+    }
+}
+END_TEST
+
 /* ---- quantiles ---- */
 
 /* y 10, 20, 30, 40 with weights 1, 2, 3, 4: cumulative 1, 3, 6, 10. */
@@ -988,6 +1042,7 @@ static Suite *estimate_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("quantiles");
     tcase_add_test(tc, test_quantile_rules);
+    tcase_add_test(tc, test_sort_xw_matches_stable_sort);
     tcase_add_test(tc, test_quantile_woodruff);
     suite_add_tcase(s, tc);
     tc = tcase_create("domains");
