@@ -156,6 +156,15 @@ int wfs_table_adopt_categorical(wfs_table *t, const char *name, int32_t *codes, 
                                 size_t nlevels, wfs_error *err);
 int wfs_table_adopt_text(wfs_table *t, const char *name, char **values, wfs_error *err);
 int wfs_table_set_source(wfs_table *t, const char *source);
+/* Add a column whose values (numeric, codes, or text strings) are handed
+ * over as they are: no checks, levels already in order. mapped: values
+ * lie in the table's mapping and are not freed. On failure everything
+ * handed over is freed. */
+int wfs_table_attach(wfs_table *t, const char *name, wfs_coltype type, void *values, int mapped,
+                     uint8_t *miss, size_t nmissing, char **levels, size_t nlevels,
+                     wfs_error *err);
+/* The table unmaps [map, map + len) when freed. */
+void wfs_table_hold_mapping(wfs_table *t, void *map, size_t len);
 /* Bytes held by the column arrays (for memory reports). */
 size_t wfs_table_bytes(const wfs_table *t);
 /* Shortest decimal label of a double ("1", "2.5"). */
