@@ -156,6 +156,9 @@ int wfs_table_adopt_categorical(wfs_table *t, const char *name, int32_t *codes, 
                                 size_t nlevels, wfs_error *err);
 int wfs_table_adopt_text(wfs_table *t, const char *name, char **values, wfs_error *err);
 int wfs_table_set_source(wfs_table *t, const char *source);
+/* Files of at least this many bytes are loaded in two threads (for tests;
+ * SIZE_MAX: never). */
+void wfs_csv_split_threshold(size_t bytes);
 /* Add a column whose values (numeric, codes, or text strings) are handed
  * over as they are: no checks, levels already in order. mapped: values
  * lie in the table's mapping and are not freed. On failure everything
