@@ -252,6 +252,7 @@ void wfs_accum_free(wfs_accum *A)
     free(A->stamp_psu);
     free(A->stamp_str);
     free(A->T);
+    free(A->X);
     batch_free(A->batch);
     memset(A, 0, sizeof *A);
 }
@@ -372,10 +373,15 @@ static int accum_run_calibrated(wfs_accum *A, const wfs_basis *b, const wfs_doma
 {
     const wfs_design *d = A->d;
     size_t B = A->B, n = d->n;
-    double *X = wfs_callocarray(n * B, sizeof *X);
+    /* The rows x B values: allocated at the first domain and reused by
+     * the others (fresh pages for every domain of a `by` cost more than
+     * the work on them). */
+    if (!A->X && !(A->X = wfs_mallocarray(n ? n * B : 1, sizeof *A->X))) return wfs_nomem(err);
+    double *X = A->X;
+    memset(X, 0, n * B * sizeof *X);
     wfs_ksum *ks = calloc(B, sizeof *ks);
     int rc = 0;
-    if (!X || !ks) {
+    if (!ks) {
         rc = wfs_nomem(err);
         goto out;
     }
@@ -425,7 +431,6 @@ static int accum_run_calibrated(wfs_accum *A, const wfs_basis *b, const wfs_doma
     }
     A->df = (double)npsu - (double)nstr;
 out:
-    free(X);
     free(ks);
     return rc;
 }

@@ -167,6 +167,7 @@ typedef struct wfs_accum {
     size_t nrows, nobs, nmiss;
     double df;
     struct wfs_accum_batch *batch; /* every domain of a `by` from one pass */
+    double *X;                     /* calibrated designs: rows x B values */
 } wfs_accum;
 int wfs_accum_init(wfs_accum *A, const wfs_design *d, size_t B, size_t maxrows, wfs_error *err);
 void wfs_accum_free(wfs_accum *A);
