@@ -273,6 +273,16 @@ int cmd_prop(session *s, const cmdline *cl);
 int cmd_ratio(session *s, const cmdline *cl);
 int cmd_quantile(session *s, const cmdline *cl);
 int cmd_say(session *s, const cmdline *cl);
+/* set explain=on: one plain-English sentence reading a result (its most
+ * significant difference or change, a decomposition's split, or its first
+ * estimate), worded by significance and reliability flags; malloc'd, or
+ * NULL when there is nothing to read. */
+char *cli_explain(const wfs_result *r);
+int cmd_compare(session *s, const cmdline *cl);
+int cmd_change(session *s, const cmdline *cl);
+int cmd_likert(session *s, const cmdline *cl);
+int cmd_multi(session *s, const cmdline *cl);
+int cmd_decompose(session *s, const cmdline *cl);
 int cmd_title(session *s, const cmdline *cl);
 /* The session's level, df and ci settings and a command's level=, df=, ci=,
  * deff, by (at most maxby, into by[]) and if into estimator options; reports

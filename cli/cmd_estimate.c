@@ -76,7 +76,7 @@ int cmd_design(session *s, const cmdline *cl)
                             "cluster=council");
     }
     int srs = cli_flag(cl, "srs");
-    if (!cl->nopts && !srs) {
+    if (!cl->nopts && !srs && !cli_flag(cl, "equal")) {
         if (!d->design)
             return cli_error(s, "dataset %s has no design yet; declare one, e.g. design weight=w "
                                 "strata=region cluster=council",
@@ -99,7 +99,12 @@ int cmd_design(session *s, const cmdline *cl)
         s->errpos = (long)cl->opts[0].key->pos;
         return cli_error(s, "design srs takes no weight, strata, cluster or fpc");
     }
-    if (!srs && !spec.weight && !spec.nfpc)
+    int equal = cli_flag(cl, "equal");
+    if (equal && (srs || spec.weight || spec.nfpc)) {
+        s->errpos = (long)cl->name->pos;
+        return cli_error(s, "design equal gives every row weight 1; it takes no weight, fpc or srs");
+    }
+    if (!srs && !equal && !spec.weight && !spec.nfpc)
         cli_warn(s, "no weight= or fpc= given: every row gets weight 1 (say design srs for a "
                     "simple random sample)");
     wfs_error err = WFS_ERROR_INIT;

@@ -78,7 +78,7 @@ const cli_option cli_tab_options[] = {
      "percentages within columns, within rows, or of the whole table"},
     {"test", OPT_VALUE, "f|chisq|wald|adjwald|all|none", "f",
      "tests of independence: Rao-Scott F, Rao-Scott chi-square, Wald, adjusted Wald"},
-    {"ci", OPT_VALUE, "logit|wald|mean|xlogit|asin|beta|wilson", "logit (set ci=)",
+    {"ci", OPT_VALUE, "logit|wald|mean|xlogit|asin|beta|wilson|likelihood", "logit (set ci=)",
      "interval method for percentages"},
     {"level", OPT_VALUE, NULL, "0.95 (set level=)", "confidence level"},
     {"df", OPT_VALUE, NULL, "design", "degrees of freedom of intervals: design, inf or N"},

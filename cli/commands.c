@@ -44,6 +44,8 @@ static const cli_option opt_set[] = {
 
 static const cli_option opt_design[] = {
     {"srs", OPT_FLAG, NULL, NULL, "a simple random sample: every row its own PSU, weight 1"},
+    {"equal", OPT_FLAG, NULL, NULL,
+     "every row weight 1 on purpose (a census, or an equal-probability sample): no warning"},
     {"weight", OPT_VALUE, NULL, "1 (or implied by fpc)", "sampling weight variable"},
     {"strata", OPT_VALUE, NULL, "none", "stratum variable"},
     {"cluster", OPT_VALUE, NULL, "rows", "cluster variable of each stage, e.g. cluster=council,team"},
@@ -126,6 +128,42 @@ static const cli_option opt_nonresponse[] = {
     {"cells", OPT_VALUE, NULL, NULL, "variables whose crossed levels form the adjustment cells"},
     {NULL, 0, NULL, NULL, NULL}};
 
+static const cli_option opt_compare[] = {
+    {"adjust", OPT_VALUE, "holm|none", "holm", "multiple-comparison adjustment of the p-values"},
+    {"level", OPT_VALUE, NULL, "0.95 (set level=)", "confidence level"},
+    {"df", OPT_VALUE, NULL, "design", "degrees of freedom of intervals and tests: design, inf or N"},
+    {NULL, 0, NULL, NULL, NULL}};
+
+static const cli_option opt_change[] = {
+    {"overlap", OPT_VALUE, NULL, "none (independent samples)",
+     "respondent id variable present in both waves (panels): their covariance is used"},
+    {"level", OPT_VALUE, NULL, "0.95 (set level=)", "confidence level"},
+    {"df", OPT_VALUE, NULL, "sum of the waves' df", "degrees of freedom: design, inf or N"},
+    {NULL, 0, NULL, NULL, NULL}};
+
+static const cli_option opt_likert[] = {
+    {"top", OPT_VALUE, NULL, "2", "number of highest answer levels in the top box"},
+    {"bottom", OPT_VALUE, NULL, "2", "number of lowest answer levels in the bottom box"},
+    {"ci", OPT_VALUE, "logit|wald|xlogit|asin|beta|wilson", "logit (set ci=)",
+     "interval method for the shares"},
+    {"level", OPT_VALUE, NULL, "0.95 (set level=)", "confidence level"},
+    {"df", OPT_VALUE, NULL, "design", "degrees of freedom of intervals: design, inf or N"},
+    {NULL, 0, NULL, NULL, NULL}};
+
+static const cli_option opt_multi[] = {
+    {"ci", OPT_VALUE, "logit|wald|xlogit|asin|beta|wilson", "logit (set ci=)",
+     "interval method for the shares"},
+    {"level", OPT_VALUE, NULL, "0.95 (set level=)", "confidence level; also the test level"},
+    {"df", OPT_VALUE, NULL, "design", "degrees of freedom of intervals: design, inf or N"},
+    {NULL, 0, NULL, NULL, NULL}};
+
+static const cli_option opt_decompose[] = {
+    {"over", OPT_VALUE, NULL, "none (A and B are datasets)",
+     "variable holding the periods in the active dataset (A and B are its values)"},
+    {"level", OPT_VALUE, NULL, "0.95 (set level=)", "confidence level"},
+    {"df", OPT_VALUE, NULL, "design", "degrees of freedom: design, inf or N"},
+    {NULL, 0, NULL, NULL, NULL}};
+
 const cli_command cli_commands[] = {
     {"load", "Data", cmd_load, "load \"file.csv|file.wfb\" [as NAME] [delim=,] [na=\"NA,.\"]",
      "read a CSV file (or a .wfb snapshot) into a dataset",
@@ -154,14 +192,16 @@ const cli_command cli_commands[] = {
      "list role caseload if caseload > 40 n=5", "head(subset(df, caseload > 40), 5)",
      "list role caseload if caseload > 40 in 1/5", opt_list, COMPLETE_VARS, 0},
     {"design", "Survey design", cmd_design,
-     "design [weight=W] [strata=S] [cluster=C1[,C2]] [fpc=F1[,F2]] [lonely=POLICY] [srs]",
+     "design [weight=W] [strata=S] [cluster=C1[,C2]] [fpc=F1[,F2]] [lonely=POLICY] [srs] [equal]",
      "declare the survey design, or show it",
      "Declares how the active dataset was sampled. PSUs are nested within strata and\n"
      "later-stage units within their PSU. An fpc above 1 is a population count, at most 1\n"
      "a sampling fraction; without weight= the weights are implied by the fpc. Zero\n"
      "weights mark rows not in the sample. A stratum with a single PSU is an error under\n"
      "lonely=fail (the default); adjust, average, certainty and remove follow R's\n"
-     "survey.lonely.psu. `design srs` declares a simple random sample with equal weights.\n"
+     "survey.lonely.psu. `design srs` declares a simple random sample with equal weights;\n"
+     "`equal` gives equal weights to a clustered or stratified design (a census of councils\n"
+     "over years: design cluster=council equal) without the warning that weight= is missing.\n"
      "Without arguments prints the design: rows, strata, PSUs, degrees\n"
      "of freedom, sum of weights and lonely-PSU policy.",
      "design weight=weight strata=region cluster=council lonely=adjust",
@@ -208,6 +248,67 @@ const cli_command cli_commands[] = {
      "quantile caseload p=0.5,0.9 by role",
      "svyquantile(~caseload, design, c(0.5,0.9), ci=TRUE)", "(epctile caseload, p(50 90) svy)",
      opt_quantile, COMPLETE_VARS, 0},
+    {"compare", "Comparisons", cmd_compare,
+     "compare mean|prop|ratio VAR ... by V [if EXPR] [adjust=holm|none] [level=] [df=]",
+     "every pairwise difference between domains, with tests",
+     "For each pair of domains of V (each level combination of the by variables) the\n"
+     "difference domain minus reference of a mean, of every level's proportion, or of a\n"
+     "ratio (ratio NUM / DEN), with its standard error from the full covariance of the\n"
+     "domain estimates (never by adding variances of correlated domains), a t interval\n"
+     "and a two-sided t test on the design degrees of freedom. p-values are\n"
+     "Holm-adjusted within each variable and level (adjust=none leaves them raw).\n"
+     "At most 100 domains.",
+     "compare prop training_needs_met by role",
+     "svycontrast(svyby(~y, ~role, d, svymean, covmat=TRUE), list(a_b=c(1,-1,0)))",
+     "svy: mean y, over(role); pwcompare role, mcompare(bonferroni)", opt_compare,
+     COMPLETE_VARS, 0},
+    {"change", "Comparisons", cmd_change,
+     "change mean|prop|ratio VAR ... from DATASET to DATASET [by V] [if EXPR] [overlap=ID]",
+     "change between two survey waves",
+     "The change of a mean, proportions or a ratio from one loaded dataset to another\n"
+     "(estimate = to - from), each with its own design. The waves are independent\n"
+     "samples: the variance of the change is the sum of their variances and the df the\n"
+     "sum of their df. overlap=ID names a respondent id found in both waves (a panel):\n"
+     "the waves are stacked and clustered by the id, so people answering twice carry\n"
+     "their covariance, as R's svyby(covmat=TRUE) on the stacked data. A variable must\n"
+     "have the same type in both waves; with by, domains are matched by their labels.",
+     "change prop unqualified_care_management from wave2008 to wave2010",
+     "svycontrast of svymean in each wave: (m2 - m1), SE sqrt(SE1^2 + SE2^2)",
+     "(append the waves; svy: mean y, over(wave); lincom)", opt_change, COMPLETE_VARS, 0},
+    {"likert", "Comparisons", cmd_likert,
+     "likert VAR ... [by V] [if EXPR] [top=2] [bottom=2] [ci=] [level=] [df=]",
+     "Likert battery: top-box and bottom-box shares and the full distribution",
+     "One table for a battery of items answered on the same scale: for each item the\n"
+     "share answering one of the top N levels (top2), one of the bottom N (bottom2) and\n"
+     "each level, with standard errors and intervals (logit by default). Numeric items\n"
+     "share one scale, every value any item of the battery takes; each item's base is\n"
+     "those who answered it.",
+     "likert role_clear skills_valued worried_deskilling by role top=2",
+     "svymean(~I(role_clear >= 4), subset(d, !is.na(role_clear)))",
+     "svy: proportion role_clear", opt_likert, COMPLETE_VARS, 0},
+    {"multi", "Comparisons", cmd_multi, "multi VAR ... [by V] [if EXPR] [ci=] [level=] [df=]",
+     "tick-all items ranked by the share ticking them",
+     "For tick-all questions held as 0/1 items (1 = ticked): each item's weighted share\n"
+     "among those who answered it (non-missing), ranked from the most ticked, with\n"
+     "standard errors and intervals; then each item minus the next in the ranking with a\n"
+     "t test from the items' covariance, so a significant gap between neighbours is\n"
+     "marked by its p-value.",
+     "multi want_self_assessment want_support_planning want_direct_payments by role",
+     "svymean(~want_a + want_b, d, na.rm=TRUE); svycontrast(m, c(1, -1))",
+     "svy: mean want_*; lincom want_a - want_b", opt_multi, COMPLETE_VARS, 0},
+    {"decompose", "Comparisons", cmd_decompose,
+     "decompose NUM / DEN[+DEN] by GROUP from A to B [over=VAR] [if EXPR] [level=] [df=]",
+     "shift-share decomposition of the change in a share",
+     "Splits the change in the share NUM / DEN (DEN may be a sum, e.g. qualified +\n"
+     "unqualified posts) between two periods into a between-group part (the groups'\n"
+     "shares of DEN changed: composition) and a within-group part (the share changed\n"
+     "inside groups: rates), after Kitagawa, with delta-method standard errors. Also\n"
+     "the substitution ratio: other DEN posts added per NUM post removed (when NUM\n"
+     "fell). A and B are datasets (independent samples), or with over=VAR values of VAR\n"
+     "in the active dataset (one design, so the periods' covariance is used).",
+     "decompose qualified_sw_fte / qualified_sw_fte + unqualified_fte by region from 2008 to 2016 over=year",
+     "(by hand: svyby totals with covmat=TRUE, then svycontrast of the Kitagawa terms)",
+     "(nlcom on svy: total over(group))", opt_decompose, COMPLETE_VARS, 0},
     {"title", "Reporting", cmd_title, "title \"TITLE\" [level=2]",
      "a title or section heading in a report",
      "Prints a heading between results: underlined in text (= for level 1, - below),\n"

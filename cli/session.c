@@ -138,6 +138,13 @@ int cli_emit(session *s, wfs_result *r)
     }
     /* Tables are separated by a blank line in text and Markdown. */
     fwrite(text, 1, len, s->out);
+    /* set explain=on: a plain-English reading under the table. */
+    char *reading = NULL;
+    if (s->set.render.explain &&
+        (s->set.format == WFS_FORMAT_TEXT || s->set.format == WFS_FORMAT_MARKDOWN) &&
+        (reading = cli_explain(r)) != NULL) {
+        fprintf(s->out, "%s\n", reading);
+    }
     if (s->set.format == WFS_FORMAT_TEXT || s->set.format == WFS_FORMAT_MARKDOWN ||
         s->set.format == WFS_FORMAT_CSV)
         fputc('\n', s->out);
@@ -154,6 +161,11 @@ int cli_emit(session *s, wfs_result *r)
         }
     } else {
         cli_journal_output(s, text, len);
+    }
+    if (reading) {
+        cli_journal_output(s, reading, strlen(reading));
+        cli_journal_output(s, "\n", 1);
+        free(reading);
     }
     if (blank) cli_journal_output(s, "\n", 1);
     free(text);

@@ -28,7 +28,7 @@
 #include <stdio.h>
 
 #include "crosstab-private.h"
-#include "survey-private.h"
+#include "glmci-private.h"
 
 #define MAX_LEVELS  500
 #define MAX_CELLS   2500
@@ -69,6 +69,17 @@ typedef struct tab {
     wfs_accum A;
     wfs_result *res;
     int average; /* lonely=average: per-domain covariances */
+    /* ci=logit or likelihood: svyciprop's IRLS (glmci.c). Per domain kind
+     * (DOM_LAYER, DOM_COL, DOM_ROW) and cell, the sums that start the fit
+     * over the cell's rows, gathered for the current layer g_cur on first
+     * need; fscale holds each domain's nrows / W (layer, columns, rows). */
+    int glm, glm_ready;
+    unsigned glm_exact; /* kinds whose starting deviances are exact */
+    size_t g_cur;
+    wfs_irls_acc *irls; /* 3 x K */
+    double *fscale;     /* 1 + C1 + R */
+    size_t *gcells;     /* K, glm_gather's scratch */
+    double *gpart;      /* 3 x K x 5 partial sums */
     /* per layer */
     double *nobs, *nrows; /* respondents and rows per cell */
     uint8_t *ppres;       /* calibrated designs: unit x cell, a respondent present */
@@ -272,6 +283,179 @@ static void prop_estimate(tab *t, wfs_estimate *e, double p, double v, double no
     if (e->se == 0) e->flags |= WFS_FLAG_ZERO_VAR;
 }
 
+/* The weighted total, respondents and rows (R's nrow() of the subset, as
+ * svyglm and the beta interval see it) of a domain made of cells[0..kd). */
+static void dom_extent(const tab *t, int kind, const size_t *cells, size_t kd, double *W,
+                       double *nobs, double *nrows)
+{
+    *W = *nobs = *nrows = 0;
+    for (size_t a = 0; a < kd; a++) {
+        *W += t->A.T[cells[a]];
+        *nobs += t->nobs[cells[a]];
+        *nrows += t->nrows[cells[a]];
+    }
+    if (kind == DOM_LAYER) {
+        *W = t->A.T[t->K];
+        *nrows = (double)t->A.nrows;
+    } else if (t->d->cal) {
+        *nrows = (double)t->d->n; /* R's nrow() of a calibrated subset */
+    }
+}
+
+static inline void partial(double *p, const wfs_irls_row *x)
+{
+    p[0] += x->a;
+    p[1] += x->c;
+    p[2] += x->v;
+    p[3] += x->dev_lo;
+    p[4] += x->dev_hi;
+}
+
+static void fold(wfs_irls_acc *acc, const double *p)
+{
+    wfs_ksum_add(&acc->a, p[0]);
+    wfs_ksum_add(&acc->c, p[1]);
+    wfs_ksum_add(&acc->v, p[2]);
+    wfs_ksum_add(&acc->dev_lo, p[3]);
+    wfs_ksum_add(&acc->dev_hi, p[4]);
+}
+
+/* Gather in one pass over the layer's rows the sums that start svyciprop's
+ * IRLS for every domain whose percentages the table shows: the layer
+ * (percentages of cells with pct=cell, and of the margins), each column
+ * (pct=col) and each row (pct=row). svyglm rescales the weights to mean 1
+ * over the domain's rows, so a row enters each of its domains with weight
+ * w nrows / W of that domain. The starting deviances are only bounded;
+ * with exact_kind >= 0 the pass instead makes those of the domains of that
+ * kind exact, for the rare fit whose bounds do not decide (glmci.c). */
+static void glm_gather(tab *t, int exact_kind)
+{
+    const wfs_design *d = t->d;
+    size_t K = t->K, R = t->R, C1 = t->C1;
+    int bycol = t->sh.C && t->sh.pct == WFS_PCT_COL, byrow = t->sh.C && t->sh.pct == WFS_PCT_ROW;
+    double *fl = t->fscale, *fc = fl + 1, *fr = fc + C1, W, nobs, nrows;
+    size_t *gc = t->gcells;
+    if (exact_kind < 0) {
+        memset(t->irls, 0, 3 * K * sizeof *t->irls);
+        dom_extent(t, DOM_LAYER, gc, dom_cells(t, gc, DOM_LAYER, 0), &W, &nobs, &nrows);
+        fl[0] = W > 0 ? nrows / W : 0;
+        for (size_t c = 0; bycol && c < C1; c++) {
+            dom_extent(t, DOM_COL, gc, dom_cells(t, gc, DOM_COL, c), &W, &nobs, &nrows);
+            fc[c] = W > 0 ? nrows / W : 0;
+        }
+        for (size_t r = 0; byrow && r < R; r++) {
+            dom_extent(t, DOM_ROW, gc, dom_cells(t, gc, DOM_ROW, r), &W, &nobs, &nrows);
+            fr[r] = W > 0 ? nrows / W : 0;
+        }
+    } else {
+        wfs_irls_acc *acc = t->irls + (size_t)exact_kind * K;
+        for (size_t k = 0; k < K; k++) acc[k].dev_lo = acc[k].dev_hi = (wfs_ksum){0, 0};
+    }
+    /* Plain partial sums per cell over blocks of rows, folded into the
+     * compensated sums at the end of each block (pairwise accumulation at a
+     * fraction of the cost). */
+    double *pl = t->gpart, *pc = pl + 5 * K, *pr = pc + 5 * K;
+    size_t np = (bycol || byrow ? 2 : 1) * 5 * K, inblock = 0;
+    if (exact_kind < 0) memset(pl, 0, 15 * K * sizeof *pl);
+    wfs_rowiter it;
+    wfs_it_begin(&it, &t->D, t->g_cur, d->n);
+    size_t i;
+    for (;;) {
+        i = wfs_it_next(&it);
+        if (exact_kind < 0 && (i == SIZE_MAX || inblock == 1024)) {
+            for (size_t k = 0; k < K; k++) {
+                fold(&t->irls[k], pl + 5 * k);
+                if (bycol) fold(&t->irls[K + k], pc + 5 * k);
+                if (byrow) fold(&t->irls[2 * K + k], pr + 5 * k);
+            }
+            memset(pl, 0, np * sizeof *pl);
+            if (byrow) memset(pr, 0, 5 * K * sizeof *pr);
+            inblock = 0;
+        }
+        if (i == SIZE_MAX) break;
+        int32_t k = t->codes[i];
+        double w = d->w[i];
+        if (k < 0 || w == 0) continue;
+        if (exact_kind >= 0) {
+            double f = exact_kind == DOM_LAYER ? fl[0]
+                       : exact_kind == DOM_COL ? fc[(size_t)k / R]
+                                               : fr[(size_t)k % R];
+            wfs_irls_row x = wfs_irls_terms(w * f);
+            wfs_irls_acc *a = t->irls + (size_t)exact_kind * K + k;
+            wfs_ksum_add(&a->dev_lo, x.dev_lo);
+            wfs_ksum_add(&a->dev_hi, x.dev_hi);
+            continue;
+        }
+        inblock++;
+        wfs_irls_row x = wfs_irls_terms_bounded(w * fl[0]);
+        partial(pl + 5 * (size_t)k, &x);
+        if (bycol) {
+            x = wfs_irls_terms_bounded(w * fc[(size_t)k / R]);
+            partial(pc + 5 * (size_t)k, &x);
+        } else if (byrow) {
+            x = wfs_irls_terms_bounded(w * fr[(size_t)k % R]);
+            partial(pr + 5 * (size_t)k, &x);
+        }
+    }
+}
+
+/* The starting sums of the share of cells tc[0..nt) in a domain of kind
+ * `kind` made of the cells dc[0..nd) (NULL: every cell of the layer). */
+static wfs_irls_start glm_start(const tab *t, int kind, const size_t *tc, size_t nt,
+                                const size_t *dc, size_t nd)
+{
+    const wfs_irls_acc *acc = t->irls + (size_t)kind * t->K;
+    wfs_irls_start st = {0, 0, 0, 0, 0, 0, 0};
+    for (size_t j = 0; j < nt; j++) {
+        st.a1 += wfs_ksum_value(&acc[tc[j]].a);
+        st.c1 += wfs_ksum_value(&acc[tc[j]].c);
+    }
+    size_t n = dc ? nd : t->K;
+    for (size_t j = 0; j < n; j++) {
+        const wfs_irls_acc *x = &acc[dc ? dc[j] : j];
+        st.a += wfs_ksum_value(&x->a);
+        st.c += wfs_ksum_value(&x->c);
+        st.v += wfs_ksum_value(&x->v);
+        st.dev0_lo += wfs_ksum_value(&x->dev_lo);
+        st.dev0_hi += wfs_ksum_value(&x->dev_hi);
+    }
+    return st;
+}
+
+/* svyciprop's logit or likelihood interval for the share of the cells
+ * tc[0..nt) in a domain of kind `kind` made of the cells dc[0..nd) (NULL:
+ * every cell of the layer), replacing the closed form that prop_estimate
+ * put in e. Vtt, VtW and VWW are the covariances of the target's and the
+ * domain's totals; nrows the domain's rows. svy.varcoef: the fitted logit
+ * has influence (z_t - mu z_W) / (W mu (1 - mu)). */
+static void glm_interval(tab *t, wfs_estimate *e, int kind, const size_t *tc, size_t nt,
+                         const size_t *dc, size_t nd, double Vtt, double VtW, double VWW,
+                         double nrows)
+{
+    double p = e->estimate, W = e->n_weighted;
+    if (!t->glm || !(p > 0 && p < 1) || !(e->se > 0)) return;
+    if (!t->glm_ready) {
+        glm_gather(t, -1);
+        t->glm_ready = 1;
+        t->glm_exact = 0;
+    }
+    wfs_irls_start st = glm_start(t, kind, tc, nt, dc, nd);
+    wfs_glmfit f = wfs_irls_intercept(&st, p, nrows);
+    if (f.need_dev0) {
+        if (!(t->glm_exact & (1u << kind))) {
+            glm_gather(t, kind);
+            t->glm_exact |= 1u << kind;
+        }
+        st = glm_start(t, kind, tc, nt, dc, nd);
+        f = wfs_irls_intercept(&st, p, nrows);
+    }
+    double q = f.mu * (1 - f.mu), Wq = W * q;
+    double vb = (Vtt - 2 * f.mu * VtW + f.mu * f.mu * VWW) / (Wq * Wq);
+    if (!(vb > 0)) return;
+    wfs_glm_prop_ci(&e->ci_lower, &e->ci_upper, t->opt->ci, &f, vb, p, e->n, nrows, e->df,
+                    t->opt->level);
+}
+
 /* Counts and shares of the cells of one domain (a column, a row or the
  * whole layer): cnt_pos/prop_pos give each cell's place in E (SIZE_MAX to
  * skip). */
@@ -283,18 +467,8 @@ static int domain_cells(tab *t, int kind, size_t idx, const size_t *cnt_pos, con
     int lonely = 0, rc;
     if ((rc = cell_cov(t, cells, kd, kind == DOM_LAYER, t->Vd, &lonely, err))) return rc;
     if (lonely) t->any_lonely = 1;
-    double W = 0, nobs = 0, nrows = 0;
-    for (size_t a = 0; a < kd; a++) {
-        W += t->A.T[cells[a]];
-        nobs += t->nobs[cells[a]];
-        nrows += t->nrows[cells[a]];
-    }
-    if (kind == DOM_LAYER) {
-        W = t->A.T[t->K];
-        nrows = (double)t->A.nrows;
-    } else if (t->d->cal) {
-        nrows = (double)t->d->n; /* R's nrow() of a calibrated subset */
-    }
+    double W, nobs, nrows;
+    dom_extent(t, kind, cells, kd, &W, &nobs, &nrows);
     double df = kind == DOM_LAYER ? t->A.df : dom_df(t, cells, kd);
     const double *V = t->Vd;
     double tot = 0;
@@ -313,6 +487,8 @@ static int domain_cells(tab *t, int kind, size_t idx, const size_t *cnt_pos, con
             /* p = N_a / W: influence (z_a - p z_W) / W (svymean in the domain). */
             double v = (V[a * kd + a] - 2 * p * t->W1[a] + p * p * tot) / (W * W);
             prop_estimate(t, &t->E[prop_pos[a]], p, v, nobs, nrows, df, W, lonely);
+            glm_interval(t, &t->E[prop_pos[a]], kind, &cells[a], 1, cells, kd, V[a * kd + a],
+                         t->W1[a], tot, nrows);
         }
     }
     return 0;
@@ -370,6 +546,11 @@ static void margins(tab *t)
         if (pp != SIZE_MAX) {
             double v = (Vq[a * nq + a] - 2 * p * g[a] + p * p * VN) / (N * N);
             prop_estimate(t, &t->E[pp], p, v, nobs, nrows, df, N, t->lonely);
+            size_t nt = 0;
+            for (size_t k = 0; k < K; k++)
+                if (in_margin(t, a, k)) t->cells[nt++] = k;
+            glm_interval(t, &t->E[pp], DOM_LAYER, t->cells, nt, NULL, 0, Vq[a * nq + a], g[a], VN,
+                         nrows);
         }
     }
     wfs_estimate *e = &t->E[wfs_tab_count_at(sh, R, sh->C)];
@@ -657,10 +838,12 @@ emit:
 /* Suppression of a layer                                              */
 /* ------------------------------------------------------------------ */
 
+/* A hidden cell carries no number at all, only its flag: not even the df
+ * of its domain, which counts the PSUs holding its respondents. */
 static void hide(wfs_estimate *e, unsigned flag)
 {
     e->estimate = e->se = e->ci_lower = e->ci_upper = NAN;
-    e->deff = e->n_eff = e->n = e->n_weighted = NAN;
+    e->deff = e->n_eff = e->n = e->n_weighted = e->df = NAN;
     e->flags = flag;
 }
 
@@ -806,6 +989,8 @@ static int layer(tab *t, size_t g, const char **vals_buf, wfs_error *err)
     if (rc) return rc;
     wfs_accum *A = &t->A;
     t->nmiss += A->nmiss;
+    t->g_cur = g;
+    t->glm_ready = 0;
     /* Respondents and rows per cell; zero-weight rows for lonely=average. */
     memset(t->nobs, 0, K * sizeof *t->nobs);
     memset(t->nrows, 0, K * sizeof *t->nrows);
@@ -985,6 +1170,10 @@ static void tab_free(tab *t)
     free(t->E);
     free(t->keys);
     free(t->vals);
+    free(t->irls);
+    free(t->fscale);
+    free(t->gcells);
+    free(t->gpart);
 }
 
 /* Keep the levels marked used, in order, freeing the others. */
@@ -1018,10 +1207,6 @@ int wfs_tab(wfs_result **out, const wfs_design *d, const char *row, const wfs_es
         return wfs_fail(err, WFS_EINVAL, "level must be between 0 and 1 (got %g)", opt->level);
     if (opt->df < 0 || isnan(opt->df))
         return wfs_fail(err, WFS_EINVAL, "df must be positive or inf (got %g)", opt->df);
-    if (opt->ci == WFS_CI_LIKELIHOOD)
-        return wfs_fail(err, WFS_EINVAL,
-                        "ci=likelihood is not available for tables; use logit (the default), "
-                        "wald, xlogit, asin, beta or wilson");
     if ((unsigned)topt->pct > WFS_PCT_CELL) return wfs_fail(err, WFS_EINVAL, "unknown pct= value");
     if (isnan(topt->suppress) || topt->suppress < 0)
         return wfs_fail(err, WFS_EINVAL, "suppress must be off or a count of 0 or more");
@@ -1188,6 +1373,17 @@ int wfs_tab(wfs_result **out, const wfs_design *d, const char *row, const wfs_es
         t.keys = wfs_callocarray(3 * (t.nl + 1) + 1, sizeof *t.keys);
         t.vals = wfs_callocarray(per * (t.nl + 1), sizeof *t.vals);
         t.cell_labels = wfs_callocarray(K, sizeof *t.cell_labels);
+        t.glm = opt->ci == WFS_CI_LOGIT || opt->ci == WFS_CI_LIKELIHOOD;
+        if (t.glm) {
+            t.irls = wfs_mallocarray(3 * K, sizeof *t.irls);
+            t.fscale = wfs_mallocarray(1 + t.C1 + t.R, sizeof *t.fscale);
+            t.gcells = wfs_mallocarray(K, sizeof *t.gcells);
+            t.gpart = wfs_mallocarray(15 * K, sizeof *t.gpart);
+            if (!t.irls || !t.fscale || !t.gcells || !t.gpart) {
+                rc = wfs_nomem(err);
+                goto fail;
+            }
+        }
         if (!t.nobs || !t.nrows || !t.Vs || !t.ulist || !t.Zc || !t.Vd || !t.M || !t.W1 ||
             !t.cells || !t.sflags || !t.stamp_psu || !t.stamp_str || !t.slot_of ||
             (d->cal && !t.ppres) || !t.E || !t.keys || !t.vals || !t.cell_labels) {

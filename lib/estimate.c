@@ -21,7 +21,7 @@
 
 #include <stdio.h>
 
-#include "survey-private.h"
+#include "glmci-private.h"
 
 /* ------------------------------------------------------------------ */
 /* Shared result plumbing                                              */
@@ -305,84 +305,23 @@ static int numeric_stat(est_ctx *c, const char *var, long col, int total, wfs_er
 /* Proportions (and totals) of every level                             */
 /* ------------------------------------------------------------------ */
 
-/* R fits the logit and likelihood intervals of svyciprop with svyglm:
- * glm.fit's IRLS from mustart = (w y + 0.5) / (w + 1), stopping when the
- * deviance changes by less than 1e-8 relative. The fitted logit, and the
- * working weights of the last iteration (summary.glm's naive covariance),
- * differ from the closed form in the ninth digit; reproducing the
- * iterations gives R's intervals to rounding. nrows: rows of the domain
- * (the glm's rows, weights rescaled to mean 1 over them). */
-typedef struct glmfit {
-    double b, mu, naive_sum;
-} glmfit;
-
-/* The first IRLS iteration depends on each row's weight only through
- * wt = w nrows / W: mustart is (wt + 0.5)/(wt + 1) for a one and
- * 0.5/(wt + 1) for a zero, so the working weight wt mu (1 - mu), the
- * |eta| = log(2 wt + 1) and the row deviance are the same for both. One
- * pass gives, per level, the sums that start every level's fit. */
-typedef struct irls_sums {
-    double *a, *c; /* per level: sum wt v |eta|, sum wt 0.5/(wt + 1) over its rows */
-    double a_all, c_all, v_all, dev0;
-} irls_sums;
-
-static int irls_prepare(irls_sums *S, const wfs_design *d, const wfs_domains *D, size_t g,
+/* The sums that start svyciprop's IRLS (glmci.c) for every level of a
+ * categorical variable in one pass over domain g: per level (its ones) and
+ * over all the domain's rows. nrows: rows of the domain (the glm's rows,
+ * weights rescaled to mean 1 over them). */
+static void irls_prepare(wfs_irls_acc *acc, const wfs_design *d, const wfs_domains *D, size_t g,
                         const int32_t *codes, size_t L, double W, double nrows)
 {
-    wfs_ksum *ka = calloc(2 * L + 4, sizeof *ka);
-    if (!ka) return WFS_ENOMEM;
+    memset(acc, 0, (L + 1) * sizeof *acc);
     wfs_rowiter it;
     wfs_it_begin(&it, D, g, d->n);
     size_t i;
     while ((i = wfs_it_next(&it)) != SIZE_MAX) {
         if (codes[i] < 0 || d->w[i] == 0) continue;
-        double wt = d->w[i] * nrows / W;
-        double v = (wt + 0.5) * 0.5 / ((wt + 1) * (wt + 1));
-        double a = wt * v * log(2 * wt + 1), cc = wt * 0.5 / (wt + 1);
-        size_t k = (size_t)codes[i];
-        wfs_ksum_add(&ka[k], a);
-        wfs_ksum_add(&ka[L + k], cc);
-        wfs_ksum_add(&ka[2 * L], a);
-        wfs_ksum_add(&ka[2 * L + 1], cc);
-        wfs_ksum_add(&ka[2 * L + 2], wt * v);
-        wfs_ksum_add(&ka[2 * L + 3], -2 * wt * log((wt + 0.5) / (wt + 1)));
+        wfs_irls_row r = wfs_irls_terms(d->w[i] * nrows / W);
+        wfs_irls_acc_add(&acc[codes[i]], &r);
+        wfs_irls_acc_add(&acc[L], &r);
     }
-    for (size_t k = 0; k < L; k++) {
-        S->a[k] = wfs_ksum_value(&ka[k]);
-        S->c[k] = wfs_ksum_value(&ka[L + k]);
-    }
-    S->a_all = wfs_ksum_value(&ka[2 * L]);
-    S->c_all = wfs_ksum_value(&ka[2 * L + 1]);
-    S->v_all = wfs_ksum_value(&ka[2 * L + 2]);
-    S->dev0 = wfs_ksum_value(&ka[2 * L + 3]);
-    free(ka);
-    return 0;
-}
-
-/* R fits the logit and likelihood intervals of svyciprop with svyglm:
- * glm.fit's IRLS from mustart = (w y + 0.5) / (w + 1), stopping when the
- * deviance changes by less than 1e-8 relative. The fitted logit, and the
- * working weights of the last iteration (summary.glm's naive covariance),
- * differ from the closed form in the ninth digit; replaying the iterations
- * gives R's intervals to rounding. nrows: rows of the domain (the glm's
- * rows, weights rescaled to mean 1 over them). */
-static glmfit irls_intercept(const irls_sums *S, size_t k, double p, double nrows)
-{
-    glmfit f = {NAN, NAN, NAN};
-    double devold = S->dev0, naive = S->v_all;
-    double b = (2 * S->a[k] - S->a_all + 2 * S->c[k] - S->c_all) / naive;
-    for (int iter = 1; iter <= 25; iter++) {
-        double mu = 1 / (1 + exp(-b));
-        double dev = -2 * nrows * (p * log(mu) + (1 - p) * log(1 - mu));
-        f.b = b;
-        f.mu = mu;
-        f.naive_sum = naive;
-        if (fabs(dev - devold) / (fabs(dev) + 0.1) < 1e-8) break;
-        devold = dev;
-        naive = nrows * mu * (1 - mu);
-        b = b + (p - mu) / (mu * (1 - mu));
-    }
-    return f;
 }
 
 static int level_stat(est_ctx *c, const char *var, long col, int total, wfs_error *err)
@@ -391,7 +330,7 @@ static int level_stat(est_ctx *c, const char *var, long col, int total, wfs_erro
     int32_t *codes = wfs_mallocarray(d->n, sizeof *codes);
     char **levels = NULL;
     size_t L = 0;
-    irls_sums irls = {NULL, NULL, 0, 0, 0, 0};
+    wfs_irls_acc *irls = NULL;
     int rc, unscaled = 0;
     if (!codes) return wfs_nomem(err);
     if ((rc = wfs_table_group_codes(codes, &levels, &L, d->t, (size_t)col, err))) goto out;
@@ -400,12 +339,11 @@ static int level_stat(est_ctx *c, const char *var, long col, int total, wfs_erro
         goto out;
     }
     wfs_basis b = {WFS_B_CATEGORICAL, NULL, NULL, codes, L, 0, 0, L + 1};
-    irls.a = wfs_callocarray(2 * L, sizeof *irls.a);
-    if (!irls.a) {
+    irls = wfs_callocarray(L + 1, sizeof *irls);
+    if (!irls) {
         rc = wfs_nomem(err);
         goto out;
     }
-    irls.c = irls.a + L;
     if ((rc = ctx_buffers(c, L + 1, L, err))) goto out;
     for (size_t g = 0; g < c->D.ngroups; g++) {
         if ((rc = wfs_accum_run(&c->A, &b, &c->D, g, c->opt->control, err))) {
@@ -452,13 +390,15 @@ static int level_stat(est_ctx *c, const char *var, long col, int total, wfs_erro
                         !edge && v > 0) {
                         double nr = (double)A->nrows, nobs = (double)A->nobs;
                         if (!irls_ready) {
-                            if (irls_prepare(&irls, d, &c->D, g, codes, L, W, nr)) {
-                                rc = wfs_nomem(err);
-                                goto out;
-                            }
+                            irls_prepare(irls, d, &c->D, g, codes, L, W, nr);
                             irls_ready = 1;
                         }
-                        glmfit f = irls_intercept(&irls, k, p, nr);
+                        wfs_irls_start st = {
+                            wfs_ksum_value(&irls[k].a), wfs_ksum_value(&irls[k].c),
+                            wfs_ksum_value(&irls[L].a), wfs_ksum_value(&irls[L].c),
+                            wfs_ksum_value(&irls[L].v), wfs_ksum_value(&irls[L].dev_lo),
+                            wfs_ksum_value(&irls[L].dev_hi)};
+                        wfs_glmfit f = wfs_irls_intercept(&st, p, nr);
                         /* svy.varcoef: the design variance of the fitted logit. */
                         double q = f.mu * (1 - f.mu), vb = NAN;
                         double *z = wfs_mallocarray(A->m ? A->m : 1, sizeof *z);
@@ -471,19 +411,8 @@ static int level_stat(est_ctx *c, const char *var, long col, int total, wfs_erro
                         rc = wfs_recvar(&vb, d, A->units, z, A->m, 1, NULL, err);
                         free(z);
                         if (rc) goto out;
-                        double seb = sqrt(vb);
-                        if (c->opt->ci == WFS_CI_LOGIT) {
-                            double t = wfs_tcrit(c->opt->level, e.df);
-                            e.ci_lower = 1 / (1 + exp(-(f.b - t * seb)));
-                            e.ci_upper = 1 / (1 + exp(-(f.b + t * seb)));
-                        } else {
-                            /* residuals.svyglm's Pearson residuals (y - mu) /
-                             * sqrt(mu (1 - mu)) have weighted variance p (1 - p) / q. */
-                            double phi = nobs / (nobs - 1) * p * (1 - p) / q;
-                            wfs_prop_ci_likelihood(&e.ci_lower, &e.ci_upper, p, f.b, seb,
-                                                   vb * f.naive_sum, nr, phi, e.df,
-                                                   c->opt->level);
-                        }
+                        wfs_glm_prop_ci(&e.ci_lower, &e.ci_upper, c->opt->ci, &f, vb, p, nobs, nr,
+                                        e.df, c->opt->level);
                     }
                     if (v > 0) e.n_eff = p * (1 - p) / v;
                 }
@@ -504,7 +433,7 @@ static int level_stat(est_ctx *c, const char *var, long col, int total, wfs_erro
         wfs_result_add_note(c->r, "deff not available: the weights sum to less than the sample "
                                   "size (are they scaled as population counts?)");
 out:
-    free(irls.a);
+    free(irls);
     free(codes);
     if (levels) wfs_levels_free(levels, L);
     return rc;

@@ -236,6 +236,13 @@ int wfs_decimals_for(double x, double se)
     return d < 0 ? 0 : d > 8 ? 8 : d;
 }
 
+/* "-0.0" -> "0.0": a value that rounds to zero has no sign. */
+static void drop_minus_zero(char *buf)
+{
+    if (buf[0] == '-' && strspn(buf + 1, "0.") == strlen(buf + 1))
+        memmove(buf, buf + 1, strlen(buf));
+}
+
 void wfs_fmt_est(char *buf, size_t sz, double x, double se)
 {
     if (isnan(x)) {
@@ -244,17 +251,16 @@ void wfs_fmt_est(char *buf, size_t sz, double x, double se)
     }
     int d = wfs_decimals_for(x, se);
     snprintf(buf, sz, "%.*f", d, x);
-    if (strcmp(buf, "-0") == 0 || (buf[0] == '-' && strspn(buf + 1, "0.") == strlen(buf + 1)))
-        memmove(buf, buf + 1, strlen(buf));
+    drop_minus_zero(buf);
 }
 
 /* ------------------------------------------------------------------ */
 /* Estimates                                                           */
 /* ------------------------------------------------------------------ */
 
-static int is_share(const char *stat)
+static int is_share(const wfs_estimate *e)
 {
-    return stat && strcmp(stat, "prop") == 0;
+    return (e->statistic && strcmp(e->statistic, "prop") == 0) || (e->flags & WFS_FLAG_SHARE);
 }
 
 typedef struct marker {
@@ -320,7 +326,13 @@ static void estimates_table(wfs_buf *b, const wfs_result *r, const wfs_render_op
     if (any_level) wfs_tt_header(t, c++, "level", WFS_TT_LEFT);
     if (any_ref) wfs_tt_header(t, c++, "vs", WFS_TT_LEFT);
     if (any_p) wfs_tt_header(t, c++, "p", WFS_TT_RIGHT);
-    const char *esthead = multi_stat ? "estimate" : is_share(e0->statistic) ? "%" : e0->statistic;
+    int share_diff = is_share(e0) && strcmp(e0->statistic, "prop") != 0;
+    const char *esthead = multi_stat            ? "estimate"
+                          : share_diff ? (strcmp(e0->statistic, "difference") == 0 ? "points"
+                                          : strcmp(e0->statistic, "change") == 0   ? "change (points)"
+                                                                                   : "%")
+                          : is_share(e0) ? "%"
+                                         : e0->statistic;
     wfs_tt_header(t, c++, esthead ? esthead : "estimate", WFS_TT_RIGHT);
     wfs_tt_header(t, c++, "SE", WFS_TT_RIGHT);
     char cihead[32];
@@ -373,7 +385,7 @@ static void estimates_table(wfs_buf *b, const wfs_result *r, const wfs_render_op
             cells[c] = isnan(e->p) ? "" : store[c];
             c++;
         }
-        double scale = is_share(e->statistic) ? 100 : 1;
+        double scale = is_share(e) ? 100 : 1;
         int suppressed = (e->flags & (WFS_FLAG_SUPPRESSED | WFS_FLAG_SUPPRESSED_COMP)) != 0;
         const char *mark = "";
         for (size_t m = 2; m < sizeof markers / sizeof *markers; m++)
@@ -390,8 +402,9 @@ static void estimates_table(wfs_buf *b, const wfs_result *r, const wfs_render_op
             if (show_ci) cells[c++] = "";
         } else {
             char num[64];
-            if (is_share(e->statistic)) {
+            if (is_share(e)) {
                 snprintf(num, sizeof num, "%.*f", opt->digits, e->estimate * scale);
+                drop_minus_zero(num);
                 snprintf(store[c], STORE, "%s%s", isnan(e->estimate) ? "NA" : num, mark);
                 cells[c] = store[c];
                 c++;

@@ -315,7 +315,11 @@ enum {
     WFS_FLAG_LONELY = 1u << 4,          /* a lonely-PSU adjustment was applied */
     WFS_FLAG_SMALL_N = 1u << 5,         /* effective sample size below 30 */
     WFS_FLAG_WIDE_CI = 1u << 6,         /* interval too wide for the standard */
-    WFS_FLAG_ZERO_VAR = 1u << 7         /* the estimated variance is zero */
+    WFS_FLAG_ZERO_VAR = 1u << 7,        /* the estimated variance is zero */
+    /* Not a reliability flag (never reported): the estimate is a share, or
+     * a difference or change of shares, which text shows in percent or
+     * percentage points. */
+    WFS_FLAG_SHARE = 1u << 16
 };
 
 /* The name of a single flag bit ("suppressed", ...). */
@@ -525,6 +529,81 @@ int wfs_quantile(wfs_result **out, const wfs_design *d, const char *const *vars,
 /* Footer lines describing a design's variance method and policies, added
  * to a result (design, variance method, lonely-PSU policy). */
 int wfs_result_add_design_footers(wfs_result *r, const wfs_design *d, wfs_error *err);
+
+/* ---- Comparisons: domains, waves, batteries, decomposition (contrast.c) ---- */
+
+/* The statistic compared: MEAN of a numeric variable (of a categorical
+ * one: its level proportions), PROP of every level, RATIO of two totals;
+ * TOTAL is used by the decomposition. */
+typedef enum wfs_stat { WFS_STAT_MEAN = 0, WFS_STAT_PROP, WFS_STAT_RATIO, WFS_STAT_TOTAL } wfs_stat;
+const char *wfs_stat_name(wfs_stat s);
+/* "mean", "prop" or "ratio"; -1 otherwise. */
+int wfs_stat_parse(const char *name);
+
+typedef enum wfs_adjust { WFS_ADJUST_HOLM = 0, WFS_ADJUST_NONE } wfs_adjust;
+
+/* Every pairwise difference between the domains of opt->by (domain minus
+ * reference, in domain order), for each variable (and level for
+ * proportions): result "compare", rows statistic "difference" with
+ * domain and reference. The SE comes from the full covariance of the
+ * domain estimates (R: svyby(covmat = TRUE) + svycontrast); the interval
+ * and the two-sided t test use the df of the rows analysed (or opt->df);
+ * p-values are Holm-adjusted within each variable and level unless
+ * adjust is WFS_ADJUST_NONE. RATIO takes vars = {num, den}. Errors:
+ * WFS_EINVAL (no by), WFS_EDOMAIN (a by with a single level), WFS_ELIMIT
+ * (more than 100 domains), and those of the estimators. */
+int wfs_compare(wfs_result **out, const wfs_design *d, wfs_stat stat, const char *const *vars,
+                size_t nvars, const wfs_est_options *opt, wfs_adjust adjust, wfs_error *err);
+
+/* The change from wave a to wave b (estimate = b - a), per domain of
+ * opt->by matched by label: result "change", rows statistic "change".
+ * Independent samples: the variance is the sum of the waves' variances,
+ * df the sum of their df. overlap names a respondent id present in both
+ * waves (panels): the waves are stacked and clustered by the id, so the
+ * covariance of matched respondents enters (R: rbind, svydesign(id =
+ * ~ID), svyby(covmat = TRUE), svycontrast); df is the number of ids - 1.
+ * Errors: WFS_ETYPE (a variable numeric in one wave and categorical in
+ * the other), WFS_EDESIGN (overlap on calibrated weights), and those of
+ * the estimators, prefixed by the dataset name. */
+int wfs_change(wfs_result **out, const wfs_design *a, const wfs_design *b, const char *name_a,
+               const char *name_b, wfs_stat stat, const char *const *vars, size_t nvars,
+               const char *overlap, const wfs_est_options *opt, wfs_error *err);
+
+/* A Likert battery: for each item (and domain of opt->by) the share in
+ * the top `top` answer levels (level "topN"), in the bottom `bottom`
+ * levels ("bottomN") and in each level, with SEs from the covariance of
+ * the level shares. Numeric items share one scale: every value any item
+ * takes (at most 20). Result "likert", statistic "prop". */
+int wfs_likert(wfs_result **out, const wfs_design *d, const char *const *vars, size_t nvars,
+               size_t top, size_t bottom, const wfs_est_options *opt, wfs_error *err);
+
+/* Tick-all items (0/1 numeric): each item's weighted share among those who
+ * answered it, ranked from the most ticked, then each item minus the next
+ * in the ranking with its t test (statistic "difference", reference
+ * {item: next}). Result "multi". WFS_EINVAL for a value other than 0/1. */
+int wfs_multi(wfs_result **out, const wfs_design *d, const char *const *vars, size_t nvars,
+              const wfs_est_options *opt, wfs_error *err);
+
+#define WFS_DECOMPOSE_MAX_DEN 8
+/* The shift-share decomposition of the change in the share num / sum(den)
+ * between two periods over the groups of `group`: either two datasets
+ * (from, to; independent samples) or one design (from) whose variable
+ * `over` holds the periods, name[0] and name[1] its values. */
+typedef struct wfs_decompose_spec {
+    const char *num;
+    const char *const *den;
+    size_t nden;
+    const char *group;
+    const wfs_design *from, *to;
+    const char *over;
+    const char *name[2];
+} wfs_decompose_spec;
+/* Result "decompose": rows share (each period), change, between
+ * (composition), within (rates) and substitution (growth of the other
+ * denominator posts per numerator post removed, only when the numerator
+ * fell), with delta-method SEs. WFS_EDOMAIN when a group lacks a period. */
+int wfs_decompose(wfs_result **out, const wfs_decompose_spec *spec, const wfs_est_options *opt,
+                  wfs_error *err);
 
 /* ---- Cross-tabulations and publishable tables (crosstab.c, publish.c) ---- */
 

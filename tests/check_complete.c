@@ -112,7 +112,7 @@ START_TEST(command_names)
     cli_completion_free(&c);
     /* After a ';' a new command starts. */
     EXPECT("describe; he", "help");
-    EXPECT("  de", "describe design");
+    EXPECT("  de", "decompose describe design");
 }
 END_TEST
 
@@ -165,7 +165,7 @@ END_TEST
 
 START_TEST(design_options_take_variables)
 {
-    EXPECT("design ", "cluster= fpc= lonely= srs strata= weight=");
+    EXPECT("design ", "cluster= equal fpc= lonely= srs strata= weight=");
     EXPECT("design weight=p", "pw");
     EXPECT("design weight=pw strata=st", "stype");
     EXPECT("design cluster=id,", "api.stu api00 api99 caseload fpc id pw role stype training");

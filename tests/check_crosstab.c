@@ -513,6 +513,68 @@ START_TEST(test_tab_by_hand)
 }
 END_TEST
 
+/* Suppressed estimates in rendered output: records (JSON objects starting
+ * with `sep`, or CSV lines) that hold a suppression flag. */
+static size_t count_suppressed(const char *s, const char *sep)
+{
+    size_t n = 0;
+    for (const char *p = strstr(s, sep); p; p = strstr(p + 1, sep)) {
+        const char *end = strstr(p + 1, sep);
+        const char *f = strstr(p, "suppressed");
+        if (f && (!end || f < end)) n++;
+    }
+    return n;
+}
+
+/* JSON estimates flagged suppressed with a digit anywhere from their
+ * "estimate" member to their "flags" (each such member must be null). */
+static size_t suppressed_with_numbers_json(const char *json)
+{
+    size_t bad = 0;
+    for (const char *p = strstr(json, "{\"statistic\""); p; p = strstr(p + 1, "{\"statistic\"")) {
+        const char *a = strstr(p, "\"estimate\":"), *b = a ? strstr(a, "\"flags\":[") : NULL;
+        if (!b) continue;
+        const char *close = strchr(b, ']');
+        const char *f = strstr(b, "suppressed");
+        if (!f || f > close) continue;
+        for (const char *q = a; q < b; q++)
+            if (*q >= '0' && *q <= '9') {
+                bad++;
+                break;
+            }
+    }
+    return bad;
+}
+
+/* CSV lines flagged suppressed with a value in any of the numeric columns
+ * (estimate, se, ci_lower, ci_upper, df, deff, n, n_weighted: the sixth
+ * to the thirteenth fields; labels here hold no commas). */
+static size_t suppressed_with_numbers_csv(const char *csv)
+{
+    size_t bad = 0;
+    const char *line = csv;
+    while (line && *line) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        const char *f = strstr(line, "suppressed");
+        if (f && f < line + len) {
+            size_t field = 0;
+            for (const char *q = line; q < line + len; q++) {
+                if (*q == ',') {
+                    field++;
+                    continue;
+                }
+                if (field >= 5 && field <= 12) {
+                    bad++;
+                    break;
+                }
+            }
+        }
+        line = end ? end + 1 : NULL;
+    }
+    return bad;
+}
+
 START_TEST(test_tab_suppression_end_to_end)
 {
     /* 3 x 3 with small cells: what tab shows never lets a hidden count be
@@ -565,22 +627,34 @@ START_TEST(test_tab_suppression_end_to_end)
         ck_assert_uint_eq(f[1 * 4 + 0], WFS_FLAG_SUPPRESSED); /* 6 */
         ck_assert_uint_eq(f[2 * 4 + 2], WFS_FLAG_SUPPRESSED); /* 2 */
         ck_assert_int_eq(recoverable_any(f, known, 3, 3), -1);
-        /* The percentages of hidden cells are hidden too. */
-        size_t hidden_props = 0;
+        /* The percentages of hidden cells are hidden too, and no hidden
+         * estimate keeps any number (the df of its domain included). */
+        size_t hidden_props = 0, hidden = 0;
         for (size_t i = 0; i < wfs_result_nestimates(r); i++) {
             const wfs_estimate *e = wfs_result_estimate(r, i);
-            if (strcmp(e->statistic, "prop") == 0 && (e->flags & HID)) {
-                hidden_props++;
-                ck_assert(isnan(e->estimate) && isnan(e->se));
-            }
+            if (!(e->flags & HID)) continue;
+            hidden++;
+            if (strcmp(e->statistic, "prop") == 0) hidden_props++;
+            ck_assert(isnan(e->estimate) && isnan(e->se) && isnan(e->ci_lower) &&
+                      isnan(e->ci_upper));
+            ck_assert(isnan(e->df) && isnan(e->deff) && isnan(e->n) && isnan(e->n_weighted) &&
+                      isnan(e->n_eff));
         }
         ck_assert_uint_ge(hidden_props, 3);
-        /* JSON carries no value for them. */
+        /* JSON and CSV carry no value for them: only nulls (empty fields)
+         * from the estimate to the flags. */
         char *json = NULL;
         ck_assert_int_eq(wfs_render(&json, NULL, r, WFS_FORMAT_JSON, NULL, &err), 0);
         ck_assert_ptr_nonnull(strstr(json, "\"suppressed\""));
         ck_assert_ptr_nonnull(strstr(json, "\"suppressed-complementary\""));
+        ck_assert_uint_eq(suppressed_with_numbers_json(json), 0);
+        ck_assert_uint_eq(count_suppressed(json, "{\"statistic\""), hidden);
         free(json);
+        char *csv = NULL;
+        ck_assert_int_eq(wfs_render(&csv, NULL, r, WFS_FORMAT_CSV, NULL, &err), 0);
+        ck_assert_uint_eq(suppressed_with_numbers_csv(csv), 0);
+        ck_assert_uint_eq(count_suppressed(csv, "\n"), hidden);
+        free(csv);
         char *text = NULL;
         ck_assert_int_eq(wfs_render(&text, NULL, r, WFS_FORMAT_TEXT, NULL, &err), 0);
         ck_assert_ptr_nonnull(strstr(text, "[x]"));
