@@ -48,6 +48,7 @@ typedef struct colstate {
     size_t nlevels, levcap;
     size_t flip_row;  /* rows before this need a second pass (numeric -> categorical) */
     int flipped;
+    struct short_level *cache; /* recent short labels and their codes (see short_key) */
 } colstate;
 
 typedef struct loader {
@@ -528,6 +529,23 @@ nomem:
     return -1;
 }
 
+/* Labels of up to 7 bytes (most factor levels) are looked up first in a
+ * small direct-mapped cache keyed by their bytes and length packed in one
+ * word: no hashing of the string, no comparison of bytes. The cache only
+ * repeats what the level table says, and levels never change once added. */
+#define SHORT_SLOTS 256
+struct short_level {
+    uint64_t key; /* 0: empty (a real key has its length in the low byte) */
+    int32_t code;
+};
+
+static uint64_t short_key(const char *s, size_t n)
+{
+    uint64_t k = n; /* the length in the low byte, then the bytes */
+    for (size_t i = 0; i < n; i++) k |= (uint64_t)(unsigned char)s[i] << (8 * (i + 1));
+    return k;
+}
+
 static void store_categorical(ctx *C, colstate *c, const char *s, size_t n, size_t row,
                               size_t field)
 {
@@ -535,10 +553,27 @@ static void store_categorical(ctx *C, colstate *c, const char *s, size_t n, size
         c->codes[row] = -1;
         return;
     }
+    struct short_level *slot = NULL;
+    uint64_t key = 0;
+    if (n >= 1 && n <= 7) {
+        if (!c->cache) c->cache = calloc(SHORT_SLOTS, sizeof *c->cache);
+        if (c->cache) {
+            key = short_key(s, n);
+            slot = &c->cache[(key * UINT64_C(0x9E3779B97F4A7C15)) >> 56];
+            if (slot->key == key) {
+                c->codes[row] = slot->code;
+                return;
+            }
+        }
+    }
     uint64_t h = wfs_hash_bytes(s, n);
     int32_t code = wfs_strmap_get(&c->map, s, n, h);
     if (code < 0 && add_level(C, c, s, n, h, field, &code)) return;
     c->codes[row] = code;
+    if (slot) {
+        slot->key = key;
+        slot->code = code;
+    }
 }
 
 /* Turn a numeric column into a categorical one at the current row. */
@@ -769,6 +804,7 @@ static void loader_free(loader *L)
             free(c->num);
             free(c->miss);
             free(c->codes);
+            free(c->cache);
             wfs_strmap_free(&c->map);
             for (size_t k = 0; k < c->nlevels; k++) free(c->levels[k]);
             free(c->levels);

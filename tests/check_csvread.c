@@ -1207,6 +1207,36 @@ START_TEST(test_two_parts_same_table)
 }
 END_TEST
 
+/* Short labels go through a small cache in front of the level table:
+ * thousands of distinct labels of 1 to 8 bytes, in an order that makes
+ * them evict each other, must each read back as themselves. */
+START_TEST(test_many_short_levels)
+{
+    size_t rows = 20000, cap = rows * 12 + 16;
+    char *text = malloc(cap), *p = text;
+    char (*want)[12] = malloc(rows * sizeof *want);
+    ck_assert(text && want);
+    p += sprintf(p, "f\n");
+    uint32_t s = 12345;
+    for (size_t i = 0; i < rows; i++) {
+        s = s * 1103515245u + 12345u;
+        unsigned v = (s >> 8) % 3000, len = 1 + v % 8;
+        for (unsigned k = 0; k < len; k++) want[i][k] = (char)('a' + (v >> (k % 4)) % 26);
+        want[i][0] = (char)('A' + v % 26); /* not a number */
+        want[i][len] = '\0';
+        p += sprintf(p, "%s\n", want[i]);
+    }
+    wfs_table *t = load_ok(text);
+    ck_assert_uint_eq(wfs_table_nrows(t), rows);
+    const int32_t *codes = wfs_table_codes(t, 0);
+    for (size_t i = 0; i < rows; i++)
+        ck_assert_str_eq(wfs_table_level(t, 0, (size_t)codes[i]), want[i]);
+    wfs_table_free(t);
+    free(text);
+    free(want);
+}
+END_TEST
+
 static Suite *csvread_suite(void)
 {
     Suite *s = suite_create("csvread");
@@ -1222,6 +1252,7 @@ static Suite *csvread_suite(void)
     tcase_add_test(tc, test_inference);
     tcase_add_test(tc, test_inference_late_flip);
     tcase_add_test(tc, test_levels_sorted_as_r);
+    tcase_add_test(tc, test_many_short_levels);
     tcase_add_test(tc, test_valid_utf8_accepted);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
