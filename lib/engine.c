@@ -21,6 +21,9 @@
 
 #include "survey-private.h"
 
+/* The widest basis the one-step calibration path takes on the stack. */
+#define WFS_MAX_CAL_B 64
+
 /* ------------------------------------------------------------------ */
 /* Domains                                                             */
 /* ------------------------------------------------------------------ */
@@ -363,6 +366,106 @@ static int basis_row(double *v, const wfs_basis *b, const double *w, size_t i)
     return 1;
 }
 
+/* Count PSU p (and its stratum) once per domain: the df of a domain is
+ * its PSUs with nonzero-weight rows minus their strata. */
+static void count_psu(wfs_accum *A, size_t p, size_t *npsu, size_t *nstr)
+{
+    if (A->stamp_psu[p] == A->stamp) return;
+    A->stamp_psu[p] = A->stamp;
+    (*npsu)++;
+    size_t h = A->d->lev[1].parent[p];
+    if (A->stamp_str[h] != A->stamp) {
+        A->stamp_str[h] = A->stamp;
+        (*nstr)++;
+    }
+}
+
+/* Calibrated designs keep every unit, with zero totals to start. */
+static void every_unit(wfs_accum *A)
+{
+    const wfs_design *d = A->d;
+    size_t nu = d->lev[d->acc_level].nunits;
+    A->m = nu;
+    memset(A->S, 0, nu * A->B * sizeof *A->S);
+    for (size_t u = 0; u < nu; u++) {
+        A->units[u] = (uint32_t)u;
+        A->pos[u] = 1;
+    }
+}
+
+/* Calibrated designs of one post-stratification or raking step: the same
+ * residuals without a rows x B array. A pass over the domain's rows gives
+ * the totals and the cell sums; a pass over every row recomputes the
+ * domain's values, applies the cells' adjustment and sums by unit, in row
+ * order as the general path does, so the results are identical. */
+static int accum_run_cells(wfs_accum *A, const wfs_basis *b, const wfs_domains *D, size_t g,
+                           const wfs_cal_cells *cc, const wfs_control *ctl, wfs_error *err)
+{
+    const wfs_design *d = A->d;
+    size_t B = A->B, n = d->n, C = cc->ncells;
+    wfs_ksum *ks = calloc(B, sizeof *ks);
+    /* Neumaier sums per cell, as the calibration's own cell sums */
+    wfs_ksum *cs = wfs_callocarray(C * B, sizeof *cs);
+    double *S = wfs_mallocarray(C * B, sizeof *S), *Dc = wfs_mallocarray(C * B, sizeof *Dc);
+    int rc = 0;
+    if (!ks || !cs || !S || !Dc) {
+        rc = wfs_nomem(err);
+        goto out;
+    }
+    A->nrows = A->nobs = A->nmiss = 0;
+    size_t npsu = 0, nstr = 0, i;
+    A->stamp++;
+    wfs_rowiter it;
+    wfs_it_begin(&it, D, g, n);
+    while ((i = wfs_it_next(&it)) != SIZE_MAX) {
+        double v[WFS_MAX_CAL_B];
+        if (!basis_row(v, b, d->w, i)) {
+            A->nmiss++;
+            continue;
+        }
+        for (size_t k = 0; k < B; k++) wfs_ksum_add(&ks[k], v[k]);
+        int32_t c = cc->cell[i];
+        int any = 0;
+        for (size_t k = 0; k < B; k++) any |= v[k] != 0;
+        if (c >= 0 && any) {
+            double inv = 1 / (cc->den ? cc->den[i] : cc->cellden[c]);
+            for (size_t k = 0; k < B; k++) wfs_ksum_add(&cs[c * B + k], v[k] * inv);
+        }
+        A->nobs += d->w[i] != 0;
+        if (d->w[i] == 0) continue;
+        count_psu(A, d->lev[1].unit ? d->lev[1].unit[i] : i, &npsu, &nstr);
+    }
+    A->nrows = n; /* R's nrow() of a calibrated subset: every row */
+    if (wfs_interrupted(ctl)) {
+        rc = wfs_fail(err, WFS_EINTR, "interrupted");
+        goto out;
+    }
+    for (size_t j = 0; j < C * B; j++) S[j] = wfs_ksum_value(&cs[j]);
+    for (size_t k = 0; k < B; k++) A->T[k] = wfs_ksum_value(&ks[k]);
+    if ((rc = cc->adjust(cc->step, S, B, Dc, err))) goto out;
+    every_unit(A);
+    for (i = 0; i < n; i++) {
+        double x[WFS_MAX_CAL_B];
+        if (D->group[i] != (int32_t)g || !basis_row(x, b, d->w, i)) memset(x, 0, B * sizeof *x);
+        int32_t c = cc->cell[i];
+        if (c >= 0) {
+            /* x - psw D: psw = mul (raking) or mul cellmul (post-strata) */
+            double psw = cc->cellmul ? cc->mul[i] * cc->cellmul[c] : cc->mul[i];
+            const double *Dr = Dc + (size_t)c * B;
+            for (size_t k = 0; k < B; k++) x[k] -= Dr[k] * psw;
+        }
+        double *Su = A->S + wfs_unit_of(d, i) * B;
+        for (size_t k = 0; k < B; k++) Su[k] += x[k];
+    }
+    A->df = (double)npsu - (double)nstr;
+out:
+    free(ks);
+    free(cs);
+    free(S);
+    free(Dc);
+    return rc;
+}
+
 /* Calibrated designs: R keeps every row of a calibrated design in a domain
  * (weights zero outside) and residualises the row influence values against
  * the calibration model before summing them by unit, so every unit is
@@ -373,6 +476,9 @@ static int accum_run_calibrated(wfs_accum *A, const wfs_basis *b, const wfs_doma
 {
     const wfs_design *d = A->d;
     size_t B = A->B, n = d->n;
+    wfs_cal_cells cc;
+    if (B <= WFS_MAX_CAL_B && d->cal_ops->cells && d->cal_ops->cells(d->cal, d, &cc))
+        return accum_run_cells(A, b, D, g, &cc, ctl, err);
     /* The rows x B values: allocated at the first domain and reused by
      * the others (fresh pages for every domain of a `by` cost more than
      * the work on them). */
@@ -400,16 +506,7 @@ static int accum_run_calibrated(wfs_accum *A, const wfs_basis *b, const wfs_doma
         for (size_t k = 0; k < B; k++) wfs_ksum_add(&ks[k], v[k]);
         A->nobs += d->w[i] != 0;
         if (d->w[i] == 0) continue;
-        size_t p = d->lev[1].unit ? d->lev[1].unit[i] : i;
-        if (A->stamp_psu[p] != A->stamp) {
-            A->stamp_psu[p] = A->stamp;
-            npsu++;
-            size_t h = d->lev[1].parent[p];
-            if (A->stamp_str[h] != A->stamp) {
-                A->stamp_str[h] = A->stamp;
-                nstr++;
-            }
-        }
+        count_psu(A, d->lev[1].unit ? d->lev[1].unit[i] : i, &npsu, &nstr);
     }
     A->nrows = n; /* R's nrow() of a calibrated subset: every row */
     if (wfs_interrupted(ctl)) {
@@ -418,13 +515,7 @@ static int accum_run_calibrated(wfs_accum *A, const wfs_basis *b, const wfs_doma
     }
     for (size_t k = 0; k < B; k++) A->T[k] = wfs_ksum_value(&ks[k]);
     if ((rc = d->cal_ops->resid(d->cal, d, X, B, err))) goto out;
-    size_t nu = d->lev[d->acc_level].nunits;
-    A->m = nu;
-    memset(A->S, 0, nu * B * sizeof *A->S);
-    for (size_t u = 0; u < nu; u++) {
-        A->units[u] = (uint32_t)u;
-        A->pos[u] = 1;
-    }
+    every_unit(A);
     for (i = 0; i < n; i++) {
         double *S = A->S + wfs_unit_of(d, i) * B;
         for (size_t k = 0; k < B; k++) S[k] += X[i * B + k];
@@ -621,16 +712,7 @@ static int accum_finish(wfs_accum *A, wfs_error *err)
         for (size_t k = 0; k < B; k++) wfs_ksum_add(&ks[k], A->S[r * B + k]);
         A->slot[A->units[r]] = -1;
         if (!A->pos[r]) continue;
-        size_t p = psu_of_unit(d, A->units[r]);
-        if (A->stamp_psu[p] != A->stamp) {
-            A->stamp_psu[p] = A->stamp;
-            npsu++;
-            size_t h = d->lev[1].parent[p];
-            if (A->stamp_str[h] != A->stamp) {
-                A->stamp_str[h] = A->stamp;
-                nstr++;
-            }
-        }
+        count_psu(A, psu_of_unit(d, A->units[r]), &npsu, &nstr);
     }
     for (size_t k = 0; k < B; k++) A->T[k] = wfs_ksum_value(&ks[k]);
     free(ks);
