@@ -256,6 +256,7 @@ char *cli_man_commands(void);
 
 /* Handlers. */
 int cmd_load(session *s, const cmdline *cl);
+int cmd_replicate(session *s, const cmdline *cl);
 int cmd_use(session *s, const cmdline *cl);
 int cmd_describe(session *s, const cmdline *cl);
 int cmd_list(session *s, const cmdline *cl);

@@ -53,6 +53,22 @@ static const cli_option opt_design[] = {
      "finite population correction per stage: a population count (> 1) or a fraction (<= 1)"},
     {"lonely", OPT_VALUE, "fail|adjust|average|certainty|remove", "fail (set lonely=)",
      "what to do with a stratum holding a single PSU"},
+    {"repweights", OPT_VALUE, NULL, "none",
+     "replicate-weight variables: PREFIX*, FIRST-LAST or a comma list"},
+    {"type", OPT_VALUE, "jk1|jkn|brr|fay|bootstrap|sdr", NULL,
+     "method of the replicate weights (with repweights=)"},
+    {"scale", OPT_VALUE, NULL, "by type", "overall variance multiplier of the replicates"},
+    {"rscales", OPT_VALUE, NULL, "1", "per-replicate multipliers: numbers or a variable (jkn)"},
+    {"rho", OPT_VALUE, NULL, NULL, "Fay's coefficient (type=fay)"},
+    {"df", OPT_VALUE, NULL, "rank - 1", "degrees of freedom of a replicate design"},
+    {"mse", OPT_FLAG, NULL, NULL, "centre replicates on the full-sample estimate"},
+    {NULL, 0, NULL, NULL, NULL}};
+
+static const cli_option opt_replicate[] = {
+    {"rho", OPT_VALUE, NULL, "0.3", "Fay's coefficient: replicate weights 2-rho and rho"},
+    {"reps", OPT_VALUE, NULL, "50", "number of bootstrap replicates"},
+    {"seed", OPT_VALUE, NULL, "1", "seed of the bootstrap's random numbers (GSL mt19937)"},
+    {"mse", OPT_FLAG, NULL, NULL, "centre replicates on the full-sample estimate"},
     {NULL, 0, NULL, NULL, NULL}};
 
 #define EST_COMMON                                                                                 \
@@ -192,7 +208,8 @@ const cli_command cli_commands[] = {
      "list role caseload if caseload > 40 n=5", "head(subset(df, caseload > 40), 5)",
      "list role caseload if caseload > 40 in 1/5", opt_list, COMPLETE_VARS, 0},
     {"design", "Survey design", cmd_design,
-     "design [weight=W] [strata=S] [cluster=C1[,C2]] [fpc=F1[,F2]] [lonely=POLICY] [srs] [equal]",
+     "design [weight=W] [strata=S] [cluster=C1[,C2]] [fpc=F1[,F2]] [lonely=POLICY] [srs] [equal] "
+     "[repweights=VARS type=TYPE [scale=] [rscales=] [rho=] [df=] [mse]]",
      "declare the survey design, or show it",
      "Declares how the active dataset was sampled. PSUs are nested within strata and\n"
      "later-stage units within their PSU. An fpc above 1 is a population count, at most 1\n"
@@ -202,11 +219,27 @@ const cli_command cli_commands[] = {
      "survey.lonely.psu. `design srs` declares a simple random sample with equal weights;\n"
      "`equal` gives equal weights to a clustered or stratified design (a census of councils\n"
      "over years: design cluster=council equal) without the warning that weight= is missing.\n"
-     "Without arguments prints the design: rows, strata, PSUs, degrees\n"
-     "of freedom, sum of weights and lonely-PSU policy.",
+     "With repweights= the data carry replicate weights instead (R's svrepdesign with\n"
+     "combined weights): type= names the method; scale= and rscales= default as in R\n"
+     "(jkn needs rscales=, fay needs rho=). Without arguments prints the design: rows,\n"
+     "strata, PSUs, degrees of freedom, sum of weights and lonely-PSU policy, and for a\n"
+     "replicate design its method, number of replicates and scale.",
      "design weight=weight strata=region cluster=council lonely=adjust",
      "svydesign(id=~council, strata=~region, weights=~weight, nest=TRUE)",
      "svyset council [pw=weight], strata(region)", opt_design, COMPLETE_VARS, 0},
+    {"replicate", "Survey design", cmd_replicate,
+     "replicate jk1|jkn|brr|fay|bootstrap [rho=0.3] [reps=N] [seed=N] [mse]",
+     "replace the design's variance by replicate weights",
+     "Creates replicate weights from the current design, as R's as.svrepdesign: jk1\n"
+     "(unstratified; one replicate per PSU), jkn (one per PSU, stratum by stratum), brr\n"
+     "and fay (exactly two PSUs per stratum; half-samples from R's Hadamard matrices) and\n"
+     "bootstrap (PSUs resampled within strata; reps= replicates drawn from seed=). Every\n"
+     "later estimate is recomputed with each replicate's weights and its variance is\n"
+     "scale * sum rscale (estimate_r - centre)^2, centred on the mean of the replicates\n"
+     "or, with mse, on the full-sample estimate. Weighting commands then adjust every\n"
+     "replicate. Degrees of freedom: the rank of the replicate weights minus one.",
+     "replicate jkn", "as.svrepdesign(design, type=\"JKn\")",
+     "svy jackknife: mean caseload", opt_replicate, COMPLETE_NONE, 0},
     {"mean", "Estimates", cmd_mean,
      "mean VAR ... [by V[,V]] [if EXPR] [deff|deff=replace] [level=] [df=] [ci=]",
      "weighted means with standard errors and intervals",
@@ -339,7 +372,11 @@ const cli_command cli_commands[] = {
      "Wald. Percentages failing the NCHS presentation standard (effective n below 30, too\n"
      "wide a Korn-Graubard interval) are marked *, those on fewer than 8 degrees of freedom\n"
      "+. With set suppress=N, cells and totals of fewer than N respondents are hidden [x],\n"
-     "and further cells [c] so that no hidden value can be worked out from the totals.",
+     "and further cells [c] so that no hidden value can be worked out from the totals.\n"
+     "On a replicate design every count and percentage is recomputed with each\n"
+     "replicate's weights and the tests use the replicate covariance of the cells\n"
+     "(svychisq on a svyrep.design, with the design's df); deff and ci=likelihood are\n"
+     "not available there.",
      "tab training_met by role pct=row test=all",
      "svyby(~training_met, ~role, d, svymean); svychisq(~training_met + role, d)",
      "svy: tabulate training_met role, column se ci", cli_tab_options, COMPLETE_VARS, 0},

@@ -285,6 +285,8 @@ static int check_names(session *s, const cli_command *cmd, const cmdline *cl)
         for (const cli_option *q = cmd->options; q && q->name; q++)
             if (strcmp(q->name, op->key->text) == 0) o = q;
         if (!o || !cli_option_takes_vars(cmd, o)) continue;
+        /* repweights=PREFIX* and FIRST-LAST are patterns: design checks them. */
+        if (!strcmp(o->name, "repweights")) continue;
         for (size_t i = 0; i < op->nitems; i++)
             if (!op->items[i].b && misspelt(s, d, op->items[i].a)) return 1;
     }

@@ -614,6 +614,9 @@ fail:
 int wfs_calibrate_init(wfs_calibration **out, const wfs_design *d, const wfs_margins *m,
                        const wfs_weighting_options *opt, wfs_error *err)
 {
+    if (d->rep)
+        return wfs_fail(err, WFS_EINVAL, "a replicate design is calibrated with "
+                                         "wfs_calibrate_run, which calibrates every replicate");
     return calibrate_init_w(out, d, d->w, m, opt, err);
 }
 
@@ -945,6 +948,10 @@ static int calibrate_loop(wfs_calibration *c, wfs_error *err)
 int wfs_calibrate_run(wfs_design **out, wfs_result **report, const wfs_design *d,
                       const wfs_margins *m, const wfs_weighting_options *opt, wfs_error *err)
 {
+    if (d->rep) {
+        wfs_rw_args a = {WFS_RW_CAL, m, opt, NULL, NULL, 0};
+        return wfs_rep_weighting(out, report, d, &a, err);
+    }
     *out = NULL;
     if (report) *report = NULL;
     wfs_calibration *c;

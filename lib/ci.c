@@ -59,6 +59,13 @@ static void exact_edge(double *lo, double *hi, double p, double n, double level)
     }
 }
 
+void wfs_logit_ci(double *lo, double *hi, double p, double se_logit, double df, double level)
+{
+    double t = wfs_tcrit(level, df), l = log(p / (1 - p));
+    *lo = expit(l - t * se_logit);
+    *hi = expit(l + t * se_logit);
+}
+
 int wfs_prop_ci(double *lo, double *hi, wfs_ci_method m, double p, double se, double df,
                 double level, double nrows, double nobs, double ddf_design)
 {

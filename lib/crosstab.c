@@ -21,6 +21,17 @@
  * cases); the count is noted. Zero weights: rows not in the sample; their
  * PSUs count for R's svychisq degrees of freedom (as R counts them) but not
  * for the design df of intervals, and they are not respondents.
+ *
+ * Replicate designs: the same pass gives, per replicate, the total of every
+ * cell and of the layer (wfs_rep_totals: PSU totals combined with the
+ * factors of a converted design, or blocks of replicate-weight columns
+ * read in place). Counts, margins and the Wald tests are linear in the
+ * cell totals, so their variances come from the svrVar covariance of the
+ * replicate cell totals, as svytotal's; every percentage is recomputed per
+ * replicate (svymean on a svyrep.design) and the Rao-Scott tests use the
+ * svrVar covariance of the replicate cell proportions, as
+ * svychisq.svyrep.design. Intervals and tests use the design's df
+ * (degf) in every domain and layer.
  */
 #include "config.h"
 
@@ -69,6 +80,12 @@ typedef struct tab {
     wfs_accum A;
     wfs_result *res;
     int average; /* lonely=average: per-domain covariances */
+    /* replicate designs: per replicate (R rows), the cell totals and the
+     * layer total of the current layer (TR, R x (K + 1)), estimates (TH,
+     * R x K) and a domain's totals (den, R) */
+    int rep;
+    double *TR, *TH, *den;
+    size_t rep_dropped;
     /* ci=logit or likelihood: svyciprop's IRLS (glmci.c). Per domain kind
      * (DOM_LAYER, DOM_COL, DOM_ROW) and cell, the sums that start the fit
      * over the cell's rows, gathered for the current layer g_cur on first
@@ -222,6 +239,65 @@ static int cell_cov(tab *t, const size_t *cells, size_t kd, int whole_layer, dou
 static double df_for(const tab *t, double domain_df)
 {
     return t->opt->df > 0 ? t->opt->df : domain_df;
+}
+
+/* The df of the layer's estimates: PSUs minus strata, or a replicate
+ * design's degf. */
+static double layer_df(const tab *t)
+{
+    return t->rep ? t->d->rep->df : t->A.df;
+}
+
+/* Replicate designs: each replicate's total of a domain made of cells
+ * dc[0..nd) (NULL: the whole layer) into t->den. */
+static void rep_domain_totals(tab *t, const size_t *dc, size_t nd)
+{
+    size_t R = t->d->rep->R, B = t->K + 1;
+    for (size_t r = 0; r < R; r++) {
+        const double *T = t->TR + r * B;
+        double x = 0;
+        if (!dc)
+            x = T[t->K];
+        else
+            for (size_t j = 0; j < nd; j++) x += T[dc[j]];
+        t->den[r] = x;
+    }
+}
+
+/* svrVar of the share of the cells tc[0..nt) in the domain whose replicate
+ * totals are in t->den (full-sample value p): the proportion itself, or its
+ * logit (svyciprop's logit on a svyrep.design). A replicate in which the
+ * share is undefined is left out (svrVar's na.omit). */
+static int rep_share_var(tab *t, const size_t *tc, size_t nt, double p, int logit, double *v,
+                         wfs_error *err)
+{
+    size_t R = t->d->rep->R, B = t->K + 1, dropped = 0;
+    for (size_t r = 0; r < R; r++) {
+        const double *T = t->TR + r * B;
+        double x = 0;
+        for (size_t j = 0; j < nt; j++) x += T[tc[j]];
+        double q = x / t->den[r];
+        t->TH[r] = logit ? log(q / (1 - q)) : q;
+    }
+    double th0 = logit ? log(p / (1 - p)) : p;
+    int rc = wfs_rep_var(v, t->d, t->TH, &th0, 1, &dropped, err);
+    if (!logit) t->rep_dropped += dropped;
+    return rc;
+}
+
+/* A replicate design's percentage p of replicate variance v, with
+ * ci=logit: the interval on the replicate SE of the logit (replacing the
+ * one prop_estimate put in e). */
+static int rep_logit_interval(tab *t, wfs_estimate *e, const size_t *tc, size_t nt, double p,
+                              double v, wfs_error *err)
+{
+    if (t->opt->ci != WFS_CI_LOGIT || !(p > 0 && p < 1) || !(v > 0)) return 0;
+    double vl = NAN;
+    int rc = rep_share_var(t, tc, nt, p, 1, &vl, err);
+    if (rc) return rc;
+    if (!(vl >= 0)) return 0;
+    wfs_logit_ci(&e->ci_lower, &e->ci_upper, p, sqrt(vl), e->df, t->opt->level);
+    return 0;
 }
 
 /* R's deff for a share p of a domain with nobs respondents and weighted
@@ -469,8 +545,9 @@ static int domain_cells(tab *t, int kind, size_t idx, const size_t *cnt_pos, con
     if (lonely) t->any_lonely = 1;
     double W, nobs, nrows;
     dom_extent(t, kind, cells, kd, &W, &nobs, &nrows);
-    double df = kind == DOM_LAYER ? t->A.df : dom_df(t, cells, kd);
+    double df = t->rep || kind == DOM_LAYER ? layer_df(t) : dom_df(t, cells, kd);
     const double *V = t->Vd;
+    if (t->rep) rep_domain_totals(t, kind == DOM_LAYER ? NULL : cells, kd);
     double tot = 0;
     for (size_t a = 0; a < kd; a++) {
         double rs = 0;
@@ -486,7 +563,15 @@ static int domain_cells(tab *t, int kind, size_t idx, const size_t *cnt_pos, con
         if (prop_pos[a] != SIZE_MAX) {
             /* p = N_a / W: influence (z_a - p z_W) / W (svymean in the domain). */
             double v = (V[a * kd + a] - 2 * p * t->W1[a] + p * p * tot) / (W * W);
+            if (t->rep && W > 0 && nobs > 0 && (rc = rep_share_var(t, &cells[a], 1, p, 0, &v, err)))
+                return rc;
             prop_estimate(t, &t->E[prop_pos[a]], p, v, nobs, nrows, df, W, lonely);
+            if (t->rep) {
+                if (W > 0 && nobs > 0 &&
+                    (rc = rep_logit_interval(t, &t->E[prop_pos[a]], &cells[a], 1, p, v, err)))
+                    return rc;
+                continue;
+            }
             glm_interval(t, &t->E[prop_pos[a]], kind, &cells[a], 1, cells, kd, V[a * kd + a],
                          t->W1[a], tot, nrows);
         }
@@ -504,7 +589,7 @@ static int in_margin(const tab *t, size_t a, size_t k)
     return a < t->R ? k % t->R == a : k / t->R == a - t->R;
 }
 
-static void margins(tab *t)
+static int margins(tab *t, wfs_error *err)
 {
     size_t R = t->R, K = t->K, B = K + 1;
     const double *Vs = t->Vs;
@@ -530,7 +615,9 @@ static void margins(tab *t)
     }
     double N = t->A.T[K], nobs = 0;
     for (size_t k = 0; k < K; k++) nobs += t->nobs[k];
-    double df = t->A.df, nrows = (double)t->A.nrows;
+    double df = layer_df(t), nrows = (double)t->A.nrows;
+    int rc;
+    if (t->rep) rep_domain_totals(t, NULL, 0);
     for (size_t a = 0; a < nq; a++) {
         double x = 0, n = 0;
         for (size_t k = 0; k < K; k++)
@@ -545,10 +632,17 @@ static void margins(tab *t)
         size_t pp = wfs_tab_prop_at(sh, r, c);
         if (pp != SIZE_MAX) {
             double v = (Vq[a * nq + a] - 2 * p * g[a] + p * p * VN) / (N * N);
-            prop_estimate(t, &t->E[pp], p, v, nobs, nrows, df, N, t->lonely);
             size_t nt = 0;
             for (size_t k = 0; k < K; k++)
                 if (in_margin(t, a, k)) t->cells[nt++] = k;
+            int some = N > 0 && nobs > 0;
+            if (t->rep && some && (rc = rep_share_var(t, t->cells, nt, p, 0, &v, err))) return rc;
+            prop_estimate(t, &t->E[pp], p, v, nobs, nrows, df, N, t->lonely);
+            if (t->rep) {
+                if (some && (rc = rep_logit_interval(t, &t->E[pp], t->cells, nt, p, v, err)))
+                    return rc;
+                continue;
+            }
             glm_interval(t, &t->E[pp], DOM_LAYER, t->cells, nt, NULL, 0, Vq[a * nq + a], g[a], VN,
                          nrows);
         }
@@ -556,6 +650,7 @@ static void margins(tab *t)
     wfs_estimate *e = &t->E[wfs_tab_count_at(sh, R, sh->C)];
     count_estimate(t, e, N, VN, nobs, df, 1, nobs, N, t->lonely);
     e->deff = e->n_eff = NAN; /* the total of a constant has no SRS variance */
+    return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -691,11 +786,23 @@ static int tests(tab *t, const char *where, wfs_error *err)
         gN[a] = s;
         VN += s;
     }
-    for (size_t a = 0; a < k2; a++)
-        for (size_t b = 0; b < k2; b++)
-            Vp[a * k2 + b] =
-                (t->Vs[ck[a] * B + ck[b]] - p[a] * gN[b] - p[b] * gN[a] + p[a] * p[b] * VN) /
-                (N * N);
+    if (t->rep) {
+        /* svychisq.svyrep.design: the svrVar covariance of the replicate
+         * cell proportions (svymean of the cell indicators). */
+        size_t nrep = t->d->rep->R, dropped = 0;
+        for (size_t r = 0; r < nrep; r++) {
+            const double *T = t->TR + r * B;
+            for (size_t a = 0; a < k2; a++) t->TH[r * k2 + a] = T[ck[a]] / T[t->K];
+        }
+        if ((rc = wfs_rep_var(Vp, t->d, t->TH, p, k2, &dropped, err))) return rc;
+        t->rep_dropped += dropped;
+    } else {
+        for (size_t a = 0; a < k2; a++)
+            for (size_t b = 0; b < k2; b++)
+                Vp[a * k2 + b] =
+                    (t->Vs[ck[a] * B + ck[b]] - p[a] * gN[b] - p[b] * gN[a] + p[a] * p[b] * VN) /
+                    (N * N);
+    }
     /* Pearson's X2 on the table scaled to the n rows (svytable Ntotal = n). */
     double X2 = 0;
     double *pr = gN + k2, *pc = pr + nr;
@@ -984,8 +1091,8 @@ static int layer(tab *t, size_t g, const char **vals_buf, wfs_error *err)
 {
     const wfs_design *d = t->d;
     size_t K = t->K, B = K + 1;
-    int rc = wfs_accum_run(&t->A, &(wfs_basis){WFS_B_CATEGORICAL, NULL, NULL, t->codes, K, 0, 0, B},
-                           &t->D, g, t->opt->control, err);
+    wfs_basis basis = {WFS_B_CATEGORICAL, NULL, NULL, t->codes, K, 0, 0, B};
+    int rc = wfs_accum_run(&t->A, &basis, &t->D, g, t->opt->control, err);
     if (rc) return rc;
     wfs_accum *A = &t->A;
     t->nmiss += A->nmiss;
@@ -1034,9 +1141,16 @@ static int layer(tab *t, size_t g, const char **vals_buf, wfs_error *err)
     }
     /* The one covariance: cell totals and the total, on the layer. */
     t->lonely = 0;
-    if ((rc = wfs_recvar(t->Vs, d, A->units, A->S, A->m, B, &t->lonely, err))) goto out;
-    if (t->lonely) t->any_lonely = 1;
-    t->nu = layer_nu(t);
+    if (t->rep) {
+        /* svytotal on a svyrep.design: replicate totals, then svrVar. */
+        if ((rc = wfs_rep_totals(t->TR, d, &basis, &t->D, g, A, t->opt->control, err))) goto out;
+        if ((rc = wfs_rep_var(t->Vs, d, t->TR, A->T, B, NULL, err))) goto out;
+        t->nu = d->rep->df; /* svychisq's degf(design) */
+    } else {
+        if ((rc = wfs_recvar(t->Vs, d, A->units, A->S, A->m, B, &t->lonely, err))) goto out;
+        if (t->lonely) t->any_lonely = 1;
+        t->nu = layer_nu(t);
+    }
     describe(t, g, vals_buf);
     const wfs_tab_shape *sh = &t->sh;
     size_t *cpos = wfs_mallocarray(2 * (t->R > t->C1 ? t->R : t->C1), sizeof *cpos);
@@ -1087,7 +1201,7 @@ static int layer(tab *t, size_t g, const char **vals_buf, wfs_error *err)
     free(cpos);
     if (rc) goto out;
     if (sh->C) {
-        margins(t);
+        if ((rc = margins(t, err))) goto out;
     } else {
         wfs_estimate *e = &t->E[wfs_tab_count_at(sh, t->R, 0)];
         double nobs = 0;
@@ -1095,7 +1209,7 @@ static int layer(tab *t, size_t g, const char **vals_buf, wfs_error *err)
         double VN = 0;
         for (size_t a = 0; a < K; a++)
             for (size_t b = 0; b < K; b++) VN += t->Vs[a * B + b];
-        count_estimate(t, e, A->T[K], VN, nobs, A->df, 1, nobs, A->T[K], t->lonely);
+        count_estimate(t, e, A->T[K], VN, nobs, layer_df(t), 1, nobs, A->T[K], t->lonely);
         e->deff = e->n_eff = NAN;
     }
     if (t->topt->suppress > 0 && (rc = suppress_layer(t, err))) goto out;
@@ -1174,6 +1288,9 @@ static void tab_free(tab *t)
     free(t->fscale);
     free(t->gcells);
     free(t->gpart);
+    free(t->TR);
+    free(t->TH);
+    free(t->den);
 }
 
 /* Keep the levels marked used, in order, freeing the others. */
@@ -1201,13 +1318,15 @@ int wfs_tab(wfs_result **out, const wfs_design *d, const char *row, const wfs_es
     t.opt = opt;
     t.topt = topt;
     t.rowvar = row;
-    t.average = d->lonely == WFS_LONELY_AVERAGE;
+    t.rep = d->rep != NULL;
+    t.average = !t.rep && d->lonely == WFS_LONELY_AVERAGE;
     int rc = 0;
     if (!(opt->level > 0 && opt->level < 1))
         return wfs_fail(err, WFS_EINVAL, "level must be between 0 and 1 (got %g)", opt->level);
     if (opt->df < 0 || isnan(opt->df))
         return wfs_fail(err, WFS_EINVAL, "df must be positive or inf (got %g)", opt->df);
     if ((unsigned)topt->pct > WFS_PCT_CELL) return wfs_fail(err, WFS_EINVAL, "unknown pct= value");
+    if ((rc = wfs_rep_check_options(d, opt, err))) return rc;
     if (isnan(topt->suppress) || topt->suppress < 0)
         return wfs_fail(err, WFS_EINVAL, "suppress must be off or a count of 0 or more");
     if (!row || !*row) return wfs_fail(err, WFS_EINVAL, "name the row variable of the table");
@@ -1373,7 +1492,17 @@ int wfs_tab(wfs_result **out, const wfs_design *d, const char *row, const wfs_es
         t.keys = wfs_callocarray(3 * (t.nl + 1) + 1, sizeof *t.keys);
         t.vals = wfs_callocarray(per * (t.nl + 1), sizeof *t.vals);
         t.cell_labels = wfs_callocarray(K, sizeof *t.cell_labels);
-        t.glm = opt->ci == WFS_CI_LOGIT || opt->ci == WFS_CI_LIKELIHOOD;
+        t.glm = !t.rep && (opt->ci == WFS_CI_LOGIT || opt->ci == WFS_CI_LIKELIHOOD);
+        if (t.rep) {
+            size_t nrep = d->rep->R;
+            t.TR = wfs_mallocarray(nrep, B * sizeof *t.TR);
+            t.TH = wfs_mallocarray(nrep, (k2 > 1 ? k2 : 1) * sizeof *t.TH);
+            t.den = wfs_mallocarray(nrep, sizeof *t.den);
+            if (!t.TR || !t.TH || !t.den) {
+                rc = wfs_nomem(err);
+                goto fail;
+            }
+        }
         if (t.glm) {
             t.irls = wfs_mallocarray(3 * K, sizeof *t.irls);
             t.fscale = wfs_mallocarray(1 + t.C1 + t.R, sizeof *t.fscale);
@@ -1498,7 +1627,13 @@ int wfs_tab(wfs_result **out, const wfs_design *d, const char *row, const wfs_es
                                        "a stratum with a single PSU contributed under "
                                        "lonely=%s",
                                        wfs_lonely_name(d->lonely));
-        nrc |= wfs_result_add_note(r, "lonely PSU policy: %s", wfs_lonely_name(d->lonely));
+        if (t.rep_dropped)
+            nrc |= wfs_result_add_note(r,
+                                       "%zu replicate estimate%s undefined (no weight in the "
+                                       "domain) and left out of the variance, as R's svrVar",
+                                       t.rep_dropped, t.rep_dropped == 1 ? " was" : "s were");
+        if (!t.rep)
+            nrc |= wfs_result_add_note(r, "lonely PSU policy: %s", wfs_lonely_name(d->lonely));
         if (nrc) {
             rc = wfs_nomem(err);
             goto fail;

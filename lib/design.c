@@ -141,7 +141,54 @@ void wfs_design_free(wfs_design *d)
     free(d->describe);
     free(d->variance_name);
     if (d->cal && d->cal_ops) d->cal_ops->free(d->cal);
+    wfs_repw_free(d->rep);
     free(d);
+}
+
+/* Replicate weights are built in replicate.c; the design owns them. */
+void wfs_repw_free(wfs_repw *r)
+{
+    if (!r) return;
+    free(r->rscales);
+    free(r->F);
+    free((void *)r->col);
+    free(r->own);
+    free(r);
+}
+
+wfs_repw *wfs_repw_copy(const wfs_repw *src, size_t n)
+{
+    wfs_repw *r = calloc(1, sizeof *r);
+    if (!r) return NULL;
+    *r = *src;
+    r->rscales = NULL;
+    r->F = NULL;
+    r->col = NULL;
+    r->own = NULL;
+    r->rscales = wfs_mallocarray(src->R, sizeof *r->rscales);
+    if (!r->rscales) goto fail;
+    memcpy(r->rscales, src->rscales, src->R * sizeof *r->rscales);
+    if (src->F) {
+        r->F = wfs_mallocarray(src->npsu * src->R, sizeof *r->F);
+        if (!r->F) goto fail;
+        memcpy(r->F, src->F, src->npsu * src->R * sizeof *r->F);
+    }
+    if (src->col) {
+        r->col = wfs_mallocarray(src->R, sizeof *r->col);
+        if (!r->col) goto fail;
+        if (src->own) {
+            r->own = wfs_mallocarray(src->R, n * sizeof *r->own);
+            if (!r->own) goto fail;
+            memcpy(r->own, src->own, src->R * n * sizeof *r->own);
+            for (size_t k = 0; k < src->R; k++) r->col[k] = r->own + k * n;
+        } else {
+            memcpy((void *)r->col, src->col, src->R * sizeof *r->col);
+        }
+    }
+    return r;
+fail:
+    wfs_repw_free(r);
+    return NULL;
 }
 
 /* The 64-bit key of a design variable's value in row i; -1 for missing. */
@@ -694,7 +741,9 @@ int wfs_design_copy(wfs_design **out, const wfs_design *src, wfs_error *err)
     memset(d->lev, 0, sizeof d->lev);
     d->describe = d->variance_name = NULL;
     d->cal = NULL;
+    d->rep = NULL;
     if (src->cal && !(d->cal = src->cal_ops->copy(src->cal))) goto nomem;
+    if (src->rep && !(d->rep = wfs_repw_copy(src->rep, src->n))) goto nomem;
     if (copy_spec(d, &src->spec, err)) goto nomem;
     d->w = wfs_mallocarray(d->n, sizeof *d->w);
     if (!d->w) goto nomem;

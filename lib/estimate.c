@@ -36,6 +36,8 @@ typedef struct est_ctx {
     double *Z;          /* m x K influence totals */
     double *V;          /* K x K */
     size_t K;
+    double *TR, *TH;    /* replicate designs: R x B replicate totals, R x K estimates */
+    size_t rep_dropped; /* replicates dropped for an undefined estimate */
     int lonely, any_lonely, any_edge, any_empty, any_missing, any_zero_var;
     size_t nmiss_total;
 } est_ctx;
@@ -52,7 +54,9 @@ static void mark_empty(est_ctx *c, size_t nrows, size_t nmiss)
 
 static double df_for(const est_ctx *c, double domain_df)
 {
-    return c->opt->df > 0 ? c->opt->df : domain_df;
+    /* Replicate designs: degf(design) of the whole design in every domain,
+     * as R keeps it in subsets of a svyrep.design. */
+    return c->opt->df > 0 ? c->opt->df : c->d->rep ? c->d->rep->df : domain_df;
 }
 
 static void set_domain(const est_ctx *c, wfs_estimate *e, size_t g)
@@ -73,7 +77,9 @@ static int ctx_begin(est_ctx *c, wfs_result **out, const char *command, const wf
         return wfs_fail(err, WFS_EINVAL, "level must be between 0 and 1 (got %g)", opt->level);
     if (opt->df < 0 || isnan(opt->df))
         return wfs_fail(err, WFS_EINVAL, "df must be positive or inf (got %g)", opt->df);
-    int rc = wfs_result_new(&c->r, command, opt->dataset, err);
+    int rc = wfs_rep_check_options(d, opt, err);
+    if (rc) return rc;
+    rc = wfs_result_new(&c->r, command, opt->dataset, err);
     if (rc) return rc;
     if ((rc = wfs_result_set_variance(c->r, d->variance_name))) return wfs_nomem(err);
     wfs_result_set_ci_level(c->r, opt->level);
@@ -94,14 +100,20 @@ static int ctx_buffers(est_ctx *c, size_t B, size_t K, wfs_error *err)
     wfs_accum_free(&c->A);
     free(c->Z);
     free(c->V);
-    c->Z = NULL;
-    c->V = NULL;
+    free(c->TR);
+    free(c->TH);
+    c->Z = c->V = c->TR = c->TH = NULL;
     int rc = wfs_accum_init(&c->A, c->d, B, maxrows, err);
     if (rc) return rc;
     c->K = K;
     c->Z = wfs_mallocarray(c->A.cap * K, sizeof *c->Z);
     c->V = wfs_mallocarray(K * K, sizeof *c->V);
     if (!c->Z || !c->V) return wfs_nomem(err);
+    if (c->d->rep) {
+        c->TR = wfs_mallocarray(c->d->rep->R, B * sizeof *c->TR);
+        c->TH = wfs_mallocarray(c->d->rep->R, K * sizeof *c->TH);
+        if (!c->TR || !c->TH) return wfs_nomem(err);
+    }
     return 0;
 }
 
@@ -111,6 +123,8 @@ static void ctx_free(est_ctx *c)
     wfs_accum_free(&c->A);
     free(c->Z);
     free(c->V);
+    free(c->TR);
+    free(c->TH);
     wfs_result_free(c->r);
     c->r = NULL;
 }
@@ -120,6 +134,23 @@ static int ctx_variance(est_ctx *c, wfs_error *err)
 {
     int rc = wfs_recvar(c->V, c->d, c->A.units, c->Z, c->A.m, c->K, &c->lonely, err);
     if (c->lonely) c->any_lonely = 1;
+    return rc;
+}
+
+/* Replicate designs: the replicate totals of basis b in domain g (into
+ * c->TR), before the estimator turns them into estimates in c->TH. */
+static int ctx_rep_totals(est_ctx *c, const wfs_basis *b, size_t g, wfs_error *err)
+{
+    return wfs_rep_totals(c->TR, c->d, b, &c->D, g, &c->A, c->opt->control, err);
+}
+
+/* svrVar of the replicate estimates in c->TH (K each) into c->V. */
+static int ctx_rep_variance(est_ctx *c, const double *theta0, size_t K, wfs_error *err)
+{
+    size_t dropped = 0;
+    int rc = wfs_rep_var(c->V, c->d, c->TH, theta0, K, &dropped, err);
+    c->rep_dropped += dropped;
+    c->lonely = 0;
     return rc;
 }
 
@@ -166,7 +197,12 @@ static int ctx_finish(est_ctx *c, wfs_result **out, const char *what, wfs_error 
     if (c->any_lonely)
         rc |= wfs_result_add_note(r, "a stratum with a single PSU contributed under lonely=%s",
                                   wfs_lonely_name(c->d->lonely));
-    rc |= wfs_result_add_note(r, "lonely PSU policy: %s", wfs_lonely_name(c->d->lonely));
+    if (c->rep_dropped)
+        rc |= wfs_result_add_note(r, "%zu replicate estimate%s undefined (no weight in the "
+                                     "domain) and left out of the variance, as R's svrVar",
+                                  c->rep_dropped, c->rep_dropped == 1 ? " was" : "s were");
+    if (!c->d->rep)
+        rc |= wfs_result_add_note(r, "lonely PSU policy: %s", wfs_lonely_name(c->d->lonely));
     if (!rc) rc = wfs_result_add_design_footers(r, c->d, err);
     if (!rc && what) {
         char line[200];
@@ -199,6 +235,13 @@ int wfs_result_add_design_footers(wfs_result *r, const wfs_design *d, wfs_error 
     snprintf(line, sizeof line, "variance: %s%s", d->variance_name,
              strcmp(d->variance_name, "linearization") == 0 ? " (Taylor series)" : "");
     if (wfs_result_add_footer(r, line)) return wfs_nomem(err);
+    if (d->rep) {
+        snprintf(line, sizeof line, "replicates: scale %.6g, df %g, centred on the %s",
+                 d->rep->scale, d->rep->df,
+                 d->rep->mse ? "full-sample estimate (mse)" : "mean of the replicates");
+        if (wfs_result_add_footer(r, line)) return wfs_nomem(err);
+        return 0;
+    }
     snprintf(line, sizeof line, "lonely PSU policy: %s", wfs_lonely_name(d->lonely));
     if (wfs_result_add_footer(r, line)) return wfs_nomem(err);
     return 0;
@@ -282,9 +325,18 @@ static int numeric_stat(est_ctx *c, const char *var, long col, int total, wfs_er
             /* svymean: sum over the unit of w (y - ybar) / W; svytotal: w y. */
             c->Z[r] = total ? S[0] + b.c * S[1] : (S[0] - dm * S[1]) / W;
         }
-        if ((rc = ctx_variance(c, err))) return rc;
-        int lonely = c->lonely;
         e.estimate = total ? A->T[0] + b.c * W : b.c + dm;
+        if (d->rep) {
+            if ((rc = ctx_rep_totals(c, &b, g, err))) return rc;
+            for (size_t r = 0; r < d->rep->R; r++) {
+                const double *T = c->TR + r * 2;
+                c->TH[r] = total ? T[0] + b.c * T[1] : b.c + T[0] / T[1];
+            }
+            if ((rc = ctx_rep_variance(c, &e.estimate, 1, err))) return rc;
+        } else if ((rc = ctx_variance(c, err))) {
+            return rc;
+        }
+        int lonely = c->lonely;
         e.se = sqrt(c->V[0]);
         wald_ci(&e, c->opt->level);
         if (c->opt->deff != WFS_DEFF_NONE) {
@@ -324,6 +376,55 @@ static void irls_prepare(wfs_irls_acc *acc, const wfs_design *d, const wfs_domai
     }
 }
 
+/* Replicate variance of the level proportions (or totals) of a domain
+ * into c->V; with logit set, instead the replicate variance of each
+ * level's logit into c->TH[0..L) (c->V is kept). */
+static int rep_levels(est_ctx *c, const wfs_basis *b, size_t g, size_t L, int total, double W,
+                      int logit, wfs_error *err)
+{
+    const wfs_design *d = c->d;
+    size_t R = d->rep->R;
+    int rc = ctx_rep_totals(c, b, g, err);
+    if (rc) return rc;
+    double *th0 = wfs_mallocarray(L, sizeof *th0), *Vk = NULL;
+    if (!th0) return wfs_nomem(err);
+    for (size_t k = 0; k < L; k++) {
+        double p = c->A.T[k] / W;
+        th0[k] = total ? c->A.T[k] : logit ? log(p / (1 - p)) : p;
+    }
+    for (size_t r = 0; r < R; r++) {
+        const double *T = c->TR + r * (L + 1);
+        for (size_t k = 0; k < L; k++) {
+            double p = T[k] / T[L];
+            c->TH[r * L + k] = total ? T[k] : logit ? log(p / (1 - p)) : p;
+        }
+    }
+    if (!logit) {
+        rc = ctx_rep_variance(c, th0, L, err);
+    } else {
+        /* One level at a time: a replicate undefined for one level (p 0 or
+         * 1) is dropped for that level only, as R fits each level alone. */
+        double *one = wfs_mallocarray(R, sizeof *one), v = 0;
+        Vk = wfs_mallocarray(L, sizeof *Vk);
+        if (!one || !Vk) {
+            free(one);
+            free(Vk);
+            free(th0);
+            return wfs_nomem(err);
+        }
+        for (size_t k = 0; k < L && !rc; k++) {
+            for (size_t r = 0; r < R; r++) one[r] = c->TH[r * L + k];
+            rc = wfs_rep_var(&v, d, one, th0 + k, 1, NULL, err);
+            Vk[k] = v;
+        }
+        if (!rc) memcpy(c->TH, Vk, L * sizeof *Vk);
+        free(one);
+        free(Vk);
+    }
+    free(th0);
+    return rc;
+}
+
 static int level_stat(est_ctx *c, const char *var, long col, int total, wfs_error *err)
 {
     const wfs_design *d = c->d;
@@ -360,7 +461,11 @@ static int level_stat(est_ctx *c, const char *var, long col, int total, wfs_erro
                 for (size_t k = 0; k < L; k++)
                     c->Z[r * L + k] = total ? S[k] : (S[k] - A->T[k] / W * S[L]) / W;
             }
-            if ((rc = ctx_variance(c, err))) goto out;
+            if (d->rep) {
+                if ((rc = rep_levels(c, &b, g, L, total, W, 0, err))) goto out;
+            } else if ((rc = ctx_variance(c, err))) {
+                goto out;
+            }
         } else {
             mark_empty(c, A->nrows, A->nmiss);
             c->lonely = 0;
@@ -386,8 +491,17 @@ static int level_stat(est_ctx *c, const char *var, long col, int total, wfs_erro
                                            c->opt->level, (double)A->nrows, (double)A->nobs,
                                            A->df);
                     if (edge) c->any_edge = 1;
-                    if ((c->opt->ci == WFS_CI_LIKELIHOOD || c->opt->ci == WFS_CI_LOGIT) &&
-                        !edge && v > 0) {
+                    if (d->rep && c->opt->ci == WFS_CI_LOGIT && !edge && v > 0) {
+                        /* svyciprop on a svyrep.design: the replicate
+                         * variance of the fitted logit. */
+                        if (!irls_ready) {
+                            if ((rc = rep_levels(c, &b, g, L, 0, W, 1, err))) goto out;
+                            irls_ready = 1;
+                        }
+                        wfs_logit_ci(&e.ci_lower, &e.ci_upper, p, sqrt(c->TH[k]), e.df,
+                                     c->opt->level);
+                    } else if ((c->opt->ci == WFS_CI_LIKELIHOOD || c->opt->ci == WFS_CI_LOGIT) &&
+                               !edge && v > 0) {
                         double nr = (double)A->nrows, nobs = (double)A->nobs;
                         if (!irls_ready) {
                             irls_prepare(irls, d, &c->D, g, codes, L, W, nr);
@@ -549,8 +663,15 @@ int wfs_ratio(wfs_result **out, const wfs_design *d, const char *num, const char
         double R = A->T[0] / X;
         /* svyratio: influence (y - R x) / X per row, times the weight. */
         for (size_t r = 0; r < A->m; r++) c.Z[r] = (A->S[r * 3] - R * A->S[r * 3 + 1]) / X;
-        if ((rc = ctx_variance(&c, err))) break;
         e.estimate = R;
+        if (d->rep) {
+            /* svyratio.svyrep.design: the ratio of replicate totals. */
+            if ((rc = ctx_rep_totals(&c, &b, g, err))) break;
+            for (size_t r = 0; r < d->rep->R; r++) c.TH[r] = c.TR[r * 3] / c.TR[r * 3 + 1];
+            if ((rc = ctx_rep_variance(&c, &e.estimate, 1, err))) break;
+        } else if ((rc = ctx_variance(&c, err))) {
+            break;
+        }
         e.se = sqrt(c.V[0]);
         wald_ci(&e, opt->level);
         if (opt->deff != WFS_DEFF_NONE) {
@@ -768,12 +889,21 @@ int wfs_quantile(wfs_result **out, const wfs_design *d, const char *const *vars,
                 double W = c.A.T[1], pm = c.A.T[0] / W;
                 for (size_t r = 0; r < c.A.m; r++)
                     c.Z[r] = (c.A.S[r * 2] - pm * c.A.S[r * 2 + 1]) / W;
-                if ((rc = ctx_variance(&c, err))) break;
+                if (d->rep) {
+                    /* svyquantile.svyrep.design's woodruffCI: the replicate
+                     * variance of the CDF at the estimate. */
+                    if ((rc = ctx_rep_totals(&c, &b, g, err))) break;
+                    for (size_t r = 0; r < d->rep->R; r++)
+                        c.TH[r] = c.TR[r * 2] / c.TR[r * 2 + 1];
+                    if ((rc = ctx_rep_variance(&c, &pm, 1, err))) break;
+                } else if ((rc = ctx_variance(&c, err))) {
+                    break;
+                }
                 e.df = df_for(&c, c.A.df);
                 e.estimate = qhat;
                 double lo, hi;
                 woodruff_p(&lo, &hi, m, pm, sqrt(c.V[0]), e.df, opt->level, (double)c.A.nrows,
-                           c.A.df);
+                           d->rep ? e.df : c.A.df);
                 e.ci_lower = isnan(lo) || lo < 0 ? NAN : qrule_at(&q, opt->qrule, lo);
                 e.ci_upper = isnan(hi) || hi > 1 ? NAN : qrule_at(&q, opt->qrule, hi);
                 if (isnan(e.ci_lower) || isnan(e.ci_upper)) bound_outside = 1;

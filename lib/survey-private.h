@@ -56,6 +56,23 @@ typedef struct wfs_calib_ops {
     int (*cells)(const wfs_calib *cal, const struct wfs_design *d, wfs_cal_cells *out);
 } wfs_calib_ops;
 
+/* Replicate weights of a design (replicate.c). Either factors per PSU
+ * (F, npsu x R row-major: replicate weight = w_i F[psu(i)][r], designs
+ * converted by wfs_replicate_design) or full replicate-weight columns
+ * (col[r][i], borrowed from the table or owned in own: supplied weights,
+ * and any design after weighting). */
+typedef struct wfs_repw {
+    wfs_rep_type type;
+    size_t R;
+    double scale, rho, df;
+    double *rscales;      /* R */
+    int mse;
+    size_t npsu;
+    double *F;            /* npsu x R, or NULL */
+    const double **col;   /* R columns of n, or NULL */
+    double *own;          /* owned column storage (R x n), or NULL */
+} wfs_repw;
+
 struct wfs_design {
     const wfs_table *t;
     size_t n;
@@ -79,6 +96,7 @@ struct wfs_design {
     wfs_calib *cal;       /* NULL unless weights were calibrated */
     const wfs_calib_ops *cal_ops;
     size_t nsingleton;    /* strata (any level) with one sampled unit */
+    wfs_repw *rep;        /* replicate weights, or NULL (Taylor variance) */
 };
 
 /* Unit of a row at the accumulation level. */
@@ -113,6 +131,10 @@ double wfs_tcrit(double level, double df);
  * Returns 1 when p is 0 or 1 and the exact interval was used. */
 int wfs_prop_ci(double *lo, double *hi, wfs_ci_method m, double p, double se, double df,
                 double level, double nrows, double nobs, double ddf_design);
+
+/* svyciprop's logit interval from the standard error of the fitted logit
+ * (on a replicate design, the replicate SE of the logit of p). */
+void wfs_logit_ci(double *lo, double *hi, double p, double se_logit, double df, double level);
 
 /* The profile-likelihood interval of svyciprop(method = "likelihood"): p
  * the proportion, b0 the fitted logit and se its design-based standard
@@ -199,5 +221,64 @@ int wfs_fail_unknown_variable(wfs_error *err, const wfs_table *t, const char *na
 /* sum w (y - a - bx x)^2 over the domain's rows with y (and x) present. */
 double wfs_domain_ss(const wfs_design *d, const wfs_domains *D, size_t g, const double *y,
                      const double *x, double a, double bx);
+
+/* ---- replicate weights (replicate.c, hadamard.c) ---- */
+
+/* The Hadamard matrix R's survey::hadamard(nstrata) returns: *order rows
+ * of *order/4 hex digits (see hadamard.c). -1 beyond 127 strata. */
+int wfs_hadamard(const char *const **rows, size_t *order, size_t nstrata);
+/* Entry (i, j) of such a matrix: 0 or 1. */
+static inline int wfs_hadamard_at(const char *const *rows, size_t i, size_t j)
+{
+    char c = rows[i][j / 4];
+    int v = c <= '9' ? c - '0' : c - 'a' + 10;
+    return (v >> (3 - j % 4)) & 1;
+}
+
+void wfs_repw_free(wfs_repw *r);
+
+/* The options no estimator offers on a replicate design (deff,
+ * ci=likelihood): 0, or an error saying so. */
+int wfs_rep_check_options(const wfs_design *d, const wfs_est_options *opt, wfs_error *err);
+wfs_repw *wfs_repw_copy(const wfs_repw *r, size_t n);
+
+/* Replicate totals of basis b over domain g of a replicate design: TR
+ * (R x b->B, row-major). A is the accumulator just run on the same basis
+ * and domain (its unit totals serve designs with factors per PSU). */
+int wfs_rep_totals(double *TR, const wfs_design *d, const wfs_basis *b, const wfs_domains *D,
+                   size_t g, const wfs_accum *A, const wfs_control *ctl, wfs_error *err);
+
+/* R's svrVar: V (K x K) = scale sum_r rscale_r (theta_r - c)(theta_r - c)'
+ * with c the mean of the replicates with rscale > 0, or theta0 with mse.
+ * thetas is R x K. Replicates with a NaN estimate are dropped (counted in
+ * *ndropped when not NULL); if every one is, V is NaN. */
+int wfs_rep_var(double *V, const wfs_design *d, const double *thetas, const double *theta0,
+                size_t K, size_t *ndropped, wfs_error *err);
+
+/* Weighting of a replicate design: apply fn (a weighting of a Taylor
+ * design, with its context) to the full-sample weights and to every
+ * replicate's weights, so the replicate variance carries the weighting
+ * through (R's postStratify/rake/calibrate/trimWeights on a svyrep.design).
+ * *out gets the full-sample result with the new replicate columns. */
+typedef int (*wfs_reweight_fn)(wfs_design **out, const wfs_design *d, void *ctx,
+                               wfs_error *err);
+int wfs_rep_reweight(wfs_design **out, const wfs_design *d, wfs_reweight_fn fn, void *ctx,
+                     const wfs_control *ctl, wfs_error *err);
+
+/* The weighting steps of weighting.c/calibrate.c on a replicate design:
+ * each public *_run function hands itself over to wfs_rep_weighting when
+ * the design has replicate weights; the step is then run on the
+ * full-sample weights (filling report) and on each replicate's. */
+enum { WFS_RW_POST, WFS_RW_RAKE, WFS_RW_CAL, WFS_RW_TRIM, WFS_RW_NONRESP };
+typedef struct wfs_rw_args {
+    int kind;
+    const wfs_margins *m;
+    const wfs_weighting_options *opt;
+    const char *respond;
+    const char *const *cells;
+    size_t ncells;
+} wfs_rw_args;
+int wfs_rep_weighting(wfs_design **out, wfs_result **report, const wfs_design *d,
+                      const wfs_rw_args *a, wfs_error *err);
 
 #endif /* WFS_SURVEY_PRIVATE_H */

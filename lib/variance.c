@@ -280,6 +280,10 @@ int wfs_recvar(double *V, const wfs_design *d, const uint32_t *units, const doub
 {
     if (lonely_used) *lonely_used = 0;
     memset(V, 0, K * K * sizeof *V);
+    if (d->rep)
+        return wfs_fail(err, WFS_EINVAL,
+                        "this analysis is not available on a replicate design (it needs "
+                        "Taylor linearisation)");
     if (d->acc_level == 1) return recvar_stage1(V, d, units, Z, m, K, lonely_used, err);
     if (!units) return recvar_dense(V, d, Z, K, NULL, lonely_used, err);
     size_t nu = d->lev[d->acc_level].nunits;

@@ -758,6 +758,10 @@ static int poststrat_core(cal_step **out, double *neww, const wfs_design *d, con
 int wfs_poststratify_run(wfs_design **out, wfs_result **report, const wfs_design *d,
                          const wfs_margins *m, const wfs_weighting_options *opt, wfs_error *err)
 {
+    if (d->rep) {
+        wfs_rw_args a = {WFS_RW_POST, m, opt, NULL, NULL, 0};
+        return wfs_rep_weighting(out, report, d, &a, err);
+    }
     *out = NULL;
     if (report) *report = NULL;
     int rc = check_opt(opt, err);
@@ -1045,6 +1049,9 @@ fail:
 int wfs_rake_init(wfs_rake **out, const wfs_design *d, const wfs_margins *m,
                   const wfs_weighting_options *opt, wfs_error *err)
 {
+    if (d->rep)
+        return wfs_fail(err, WFS_EINVAL, "a replicate design is raked with wfs_rake_run, which "
+                                         "rakes every replicate");
     return rake_init_w(out, d, d->w, m, opt, err);
 }
 
@@ -1208,6 +1215,10 @@ static int rake_loop(wfs_rake *rk, wfs_error *err)
 int wfs_rake_run(wfs_design **out, wfs_result **report, const wfs_design *d, const wfs_margins *m,
                  const wfs_weighting_options *opt, wfs_error *err)
 {
+    if (d->rep) {
+        wfs_rw_args a = {WFS_RW_RAKE, m, opt, NULL, NULL, 0};
+        return wfs_rep_weighting(out, report, d, &a, err);
+    }
     *out = NULL;
     if (report) *report = NULL;
     wfs_rake *rk;
@@ -1354,6 +1365,10 @@ static double bound_excess(const double *w, size_t n, double lo, double hi)
 int wfs_trim_run(wfs_design **out, wfs_result **report, const wfs_design *d,
                  const wfs_weighting_options *opt, wfs_error *err)
 {
+    if (d->rep) {
+        wfs_rw_args a = {WFS_RW_TRIM, NULL, opt, NULL, NULL, 0};
+        return wfs_rep_weighting(out, report, d, &a, err);
+    }
     *out = NULL;
     if (report) *report = NULL;
     int rc = check_opt(opt, err);
@@ -1490,6 +1505,10 @@ int wfs_nonresponse_run(wfs_design **out, wfs_result **report, const wfs_design 
                         const char *respond, const char *const *cells, size_t ncells,
                         const wfs_weighting_options *opt, wfs_error *err)
 {
+    if (d->rep) {
+        wfs_rw_args a = {WFS_RW_NONRESP, NULL, opt, respond, cells, ncells};
+        return wfs_rep_weighting(out, report, d, &a, err);
+    }
     *out = NULL;
     if (report) *report = NULL;
     const wfs_table *t = d->t;

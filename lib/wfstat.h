@@ -23,6 +23,7 @@
 #define WFSTAT_H
 
 #include <signal.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -301,6 +302,97 @@ const char *wfs_design_describe(const wfs_design *d);
 const wfs_design_spec *wfs_design_spec_of(const wfs_design *d);
 /* "linearization" or "replicate (JK1)" etc. */
 const char *wfs_design_variance_name(const wfs_design *d);
+
+/* ---- Replicate-weight designs (replicate.c) ---- */
+
+/* Replicate methods: jackknife deleting one PSU (JK1, unstratified), the
+ * stratified jackknife (JKn), balanced repeated replication (BRR) and
+ * Fay's variant, the with-replacement bootstrap of PSUs, and (supplied
+ * weights only) successive-difference replication (SDR). */
+typedef enum wfs_rep_type {
+    WFS_REP_JK1 = 0,
+    WFS_REP_JKN,
+    WFS_REP_BRR,
+    WFS_REP_FAY,
+    WFS_REP_BOOTSTRAP,
+    WFS_REP_SDR
+} wfs_rep_type;
+
+/* "JK1", "JKn", "BRR", "Fay", "bootstrap", "SDR"; the reverse accepts
+ * them in any case (and "successive-difference"); -1 if unknown. */
+const char *wfs_rep_type_name(wfs_rep_type t);
+int wfs_rep_type_parse(const char *name);
+
+/* Options of wfs_replicate_design. rho: Fay's coefficient (0 < rho < 1;
+ * used by WFS_REP_FAY only); reps: bootstrap replicates (0 = 50, as R);
+ * seed: of the GSL mt19937 generator drawing bootstrap samples; mse:
+ * centre the variance on the full-sample estimate instead of the mean of
+ * the replicates (R's mse = TRUE). */
+typedef struct wfs_replicate_options {
+    wfs_rep_type type;
+    double rho;
+    size_t reps;
+    unsigned long seed;
+    int mse;
+} wfs_replicate_options;
+
+#define WFS_REPLICATE_OPTIONS_INIT {WFS_REP_JK1, 0.3, 0, 1, 0}
+
+/* Convert a Taylor design to a replicate design, as R's
+ * as.svrepdesign(design, type): JK1 (unstratified designs; scale (n-1)/n
+ * times the first-stage fpc factor), JKn (stratified; rscales
+ * (n_h-1)/n_h times the stratum's fpc factor; replicates of fully
+ * sampled strata dropped), BRR and Fay (exactly two PSUs in every
+ * stratum; half-samples from R's hadamard(); fpc dropped), bootstrap (R's
+ * bootweights: PSUs resampled with replacement within strata, or from the
+ * fpc-sized pool without replacement; scale nbar/((nbar-1)(R-1)), nbar
+ * the harmonic mean of PSUs per stratum). Replicate weights are stored as
+ * factors per PSU. The df is the rank of the replicate weights minus one.
+ * Errors: WFS_EDESIGN (a calibrated design, JK1 on a stratified design,
+ * JKn/BRR/Fay without strata, BRR/Fay with a stratum not of two PSUs,
+ * more than 127 strata for BRR, a singleton stratum under lonely=fail),
+ * WFS_EINVAL (bad rho or reps), WFS_ENOMEM. */
+int wfs_replicate_design(wfs_design **out, const wfs_design *d, const wfs_replicate_options *opt,
+                         wfs_error *err);
+
+/* Replicate weights supplied with the data (R's svrepdesign with
+ * combined.weights = TRUE): weight the full-sample weight variable (NULL:
+ * every weight 1), columns the numeric replicate-weight variables, type
+ * the method. scale: NaN for the default of the type (BRR 1/R, Fay
+ * 1/(R(1-rho)^2), JK1 (R-1)/R, bootstrap 1/(R-1), SDR 4/R); rscales: NULL
+ * (all 1) or nrscales (1 or R) values, required for JKn; rho: Fay's
+ * coefficient (required for Fay); df: 0 for the rank of the replicate
+ * weights minus one. Errors name the variable: unknown (WFS_ENOTFOUND),
+ * not numeric (WFS_ETYPE), missing or negative values (WFS_EDESIGN),
+ * bad options (WFS_EINVAL). */
+typedef struct wfs_repweights_spec {
+    const char *weight;
+    const char *const *columns;
+    size_t ncolumns;
+    wfs_rep_type type;
+    double scale;
+    const double *rscales;
+    size_t nrscales;
+    double rho;
+    double df;
+    int mse;
+} wfs_repweights_spec;
+
+#define WFS_REPWEIGHTS_SPEC_INIT {NULL, NULL, 0, WFS_REP_JK1, NAN, NULL, 0, 0, 0, 0}
+
+int wfs_design_new_replicate(wfs_design **out, const wfs_table *t, const wfs_repweights_spec *spec,
+                             wfs_error *err);
+
+/* Replicate designs: the number of replicates (0 for a Taylor design), the
+ * method, scale, rscale of replicate r, Fay's rho, whether mse is set, and
+ * the weights of replicate r (copied into w, one per row). */
+size_t wfs_design_nreplicates(const wfs_design *d);
+wfs_rep_type wfs_design_rep_type(const wfs_design *d);
+double wfs_design_rep_scale(const wfs_design *d);
+double wfs_design_rep_rscale(const wfs_design *d, size_t r);
+double wfs_design_rep_rho(const wfs_design *d);
+int wfs_design_rep_mse(const wfs_design *d);
+int wfs_design_rep_weights(double *w, const wfs_design *d, size_t r, wfs_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Results                                                             */

@@ -165,7 +165,12 @@ END_TEST
 
 START_TEST(design_options_take_variables)
 {
-    EXPECT("design ", "cluster= equal fpc= lonely= srs strata= weight=");
+    EXPECT("design ", "cluster= df= equal fpc= lonely= mse repweights= rho= rscales= scale= srs "
+                      "strata= type= weight=");
+    EXPECT("design repweights=p", "pw");
+    EXPECT("design type=j", "jk1 jkn");
+    EXPECT("replicate ", "bootstrap brr fay jk1 jkn");
+    EXPECT("replicate jk1 ", "mse reps= rho= seed=");
     EXPECT("design weight=p", "pw");
     EXPECT("design weight=pw strata=st", "stype");
     EXPECT("design cluster=id,", "api.stu api00 api99 caseload fpc id pw role stype training");
