@@ -528,6 +528,12 @@ out:
 
 static int accum_finish(wfs_accum *A, wfs_error *err);
 
+/* The dense table of domains x units may hold max(rows, this) entries;
+ * 0: never build it (tests). */
+static size_t batch_cells_min = (size_t)1 << 22;
+
+void wfs_by_batch_limit(size_t cells) { batch_cells_min = cells; }
+
 /* Build A->batch for basis b over every domain of D. Returns 0, 1 when
  * the table of domains x units would be too large (the caller then goes
  * domain by domain), or an error. */
@@ -537,8 +543,8 @@ static int batch_build(wfs_accum *A, const wfs_basis *b, const wfs_domains *D,
     const wfs_design *d = A->d;
     const double *w = d->w;
     size_t G = D->ngroups, nu = d->lev[d->acc_level].nunits, B = A->B, n = d->n;
-    size_t limit = n > ((size_t)1 << 22) ? n : ((size_t)1 << 22);
-    if (nu == 0 || G > limit / nu) return 1;
+    size_t limit = n > batch_cells_min ? n : batch_cells_min;
+    if (batch_cells_min == 0 || nu == 0 || G > limit / nu) return 1;
     batch_free(A->batch);
     A->batch = NULL;
     size_t nin = D->start[G]; /* rows in some domain */

@@ -211,6 +211,9 @@ typedef struct wfs_accum {
     double *X;                     /* calibrated designs: rows x B values */
 } wfs_accum;
 int wfs_accum_init(wfs_accum *A, const wfs_design *d, size_t B, size_t maxrows, wfs_error *err);
+/* A by accumulates every domain in one pass when domains x units is at most
+ * max(rows, cells) (default 4M); 0: domains always go one at a time (tests). */
+void wfs_by_batch_limit(size_t cells);
 void wfs_accum_free(wfs_accum *A);
 int wfs_accum_run(wfs_accum *A, const wfs_basis *b, const wfs_domains *D, size_t g,
                   const wfs_control *ctl, wfs_error *err);

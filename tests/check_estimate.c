@@ -741,6 +741,80 @@ START_TEST(test_by_numeric_levels)
 }
 END_TEST
 
+/* A by gives the same numbers whether its domains are accumulated in one
+ * pass (the dense domains x units table) or one at a time. */
+void wfs_by_batch_limit(size_t cells);
+
+START_TEST(test_by_one_pass_matches_domain_by_domain)
+{
+    enum { N = 400 };
+    static double y[N], x[N], w[N], psu[N];
+    static const char *g[N], *h[N], *f[N];
+    static const char *const glev[] = {"a", "b", "c", "d", "e", "f", "g"};
+    static const char *const hlev[] = {"s1", "s2", "s3"};
+    static const char *const flev[] = {"p", "q", "r"};
+    uint64_t s = 42;
+    for (size_t i = 0; i < N; i++) {
+        s = s * 6364136223846793005u + 1442695040888963407u;
+        y[i] = (double)(s >> 40) / 1e5;
+        x[i] = 1 + (double)(s >> 50) / 100;
+        w[i] = 1 + (double)((s >> 20) % 50);
+        psu[i] = (double)((s >> 30) % 40) + 1;
+        g[i] = glev[(s >> 33) % 7];
+        h[i] = hlev[(size_t)psu[i] % 3];
+        f[i] = flev[(s >> 36) % 3];
+        if (i % 37 == 5) y[i] = NAN;
+    }
+    wfs_table *t = table_of(N);
+    num(t, "y", y);
+    num(t, "x", x);
+    num(t, "w", w);
+    num(t, "psu", psu);
+    str(t, "g", g);
+    str(t, "h", h);
+    str(t, "f", f);
+    wfs_design_spec spec = WFS_DESIGN_SPEC_INIT;
+    spec.weight = "w";
+    spec.strata = "h";
+    spec.cluster[0] = "psu";
+    spec.ncluster = 1;
+    wfs_design *d = NULL;
+    wfs_error err = WFS_ERROR_INIT;
+    ck_assert_msg(wfs_design_new(&d, t, &spec, &err) == 0, "%s", err.message);
+    const char *by[] = {"g"};
+    const char *vars[] = {"y"};
+    for (int k = 0; k < 4; k++) {
+        wfs_result *r[2];
+        for (int pass = 0; pass < 2; pass++) {
+            wfs_by_batch_limit(pass ? 0 : (size_t)1 << 22);
+            wfs_est_options o = WFS_EST_OPTIONS_INIT;
+            o.by = by;
+            o.nby = 1;
+            if (k == 3) o.filter = "x > 1.5";
+            int rc = k == 0 ? wfs_mean(&r[pass], d, vars, 1, &o, &err)
+                   : k == 1 ? wfs_prop(&r[pass], d, "f", &o, &err)
+                   : k == 2 ? wfs_ratio(&r[pass], d, "y", "x", &o, &err)
+                            : wfs_total(&r[pass], d, vars, 1, &o, &err);
+            ck_assert_msg(rc == 0, "%s", err.message);
+        }
+        wfs_by_batch_limit((size_t)1 << 22);
+        size_t ne = wfs_result_nestimates(r[0]);
+        ck_assert_uint_gt(ne, 6);
+        ck_assert_uint_eq(wfs_result_nestimates(r[1]), ne);
+        for (size_t e = 0; e < ne; e++) {
+            const wfs_estimate *a = est(r[0], e), *b = est(r[1], e);
+            ck_assert(memcmp(&a->estimate, &b->estimate, sizeof a->estimate) == 0);
+            ck_assert(memcmp(&a->se, &b->se, sizeof a->se) == 0);
+            ck_assert(a->df == b->df && a->n == b->n);
+        }
+        wfs_result_free(r[0]);
+        wfs_result_free(r[1]);
+    }
+    wfs_design_free(d);
+    wfs_table_free(t);
+}
+END_TEST
+
 START_TEST(test_by_two_variables_order)
 {
     /* a = x y x y x, b = p q q q p: combinations (x,p) rows 0, 4; (y,p)
@@ -1048,6 +1122,7 @@ static Suite *estimate_suite(void)
     tc = tcase_create("domains");
     tcase_add_test(tc, test_by_numeric_levels);
     tcase_add_test(tc, test_by_two_variables_order);
+    tcase_add_test(tc, test_by_one_pass_matches_domain_by_domain);
     tcase_add_test(tc, test_filter_domain);
     tcase_add_test(tc, test_empty_domains);
     tcase_add_test(tc, test_missing_values_excluded);
