@@ -181,6 +181,8 @@ int cli_emit_text(session *s, const char *command, const char *text);
 dataset *cli_current(session *s);
 /* The active dataset, or an error naming what to do. */
 dataset *cli_need_dataset(session *s);
+/* Whether a file name is a binary snapshot (ends in .wfb). */
+int cli_is_snapshot(const char *path);
 dataset *cli_need_design(session *s);
 dataset *cli_find_dataset(session *s, const char *name);
 /* Resolve a variable name in the active dataset or report it. */

@@ -131,7 +131,16 @@ int cmd_load(session *s, const cmdline *cl)
     if (!full) return cli_error(s, "out of memory");
     wfs_table *t;
     wfs_error err = WFS_ERROR_INIT;
-    int rc = wfs_csv_read(&t, full, &co, &err);
+    int rc;
+    if (cli_is_snapshot(path)) {
+        if (delim || na) {
+            free(full);
+            return cli_error(s, "delim= and na= are for CSV files; %s is a snapshot", path);
+        }
+        rc = wfs_snapshot_read(&t, full, &err);
+    } else {
+        rc = wfs_csv_read(&t, full, &co, &err);
+    }
     if (ps.shown) fputs("\r\033[K", stderr);
     if (rc) {
         free(full);

@@ -50,6 +50,20 @@ int cmd_save(session *s, const cmdline *cl)
 {
     const char *path = file_arg(s, cl, "save \"table.csv\"");
     if (!path) return 1;
+    if (cli_is_snapshot(path)) {
+        /* A snapshot of the active dataset, not a result. */
+        dataset *d = cli_need_dataset(s);
+        if (!d) return 1;
+        if (cli_opt(cl, "format"))
+            return cli_error(s, "format= is for results; a .wfb file is a snapshot of the data");
+        wfs_error err = WFS_ERROR_INIT;
+        if (wfs_snapshot_write(d->table, path, cli_flag(cl, "replace"), &err))
+            return cli_lib_error(s, &err);
+        if (s->interactive)
+            fprintf(stderr, "saved a snapshot of %s (%zu rows) to %s\n", d->name,
+                    wfs_table_nrows(d->table), path);
+        return 0;
+    }
     if (!s->last)
         return cli_error(s, "there is no result to save yet: save writes the result of the last "
                             "estimate, table or listing");

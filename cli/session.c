@@ -200,6 +200,12 @@ dataset *cli_current(session *s)
     return s->cur >= 0 ? &s->ds[s->cur] : NULL;
 }
 
+int cli_is_snapshot(const char *path)
+{
+    size_t n = strlen(path);
+    return n > 4 && strcasecmp(path + n - 4, ".wfb") == 0;
+}
+
 dataset *cli_need_dataset(session *s)
 {
     dataset *d = cli_current(s);

@@ -25,6 +25,7 @@
 #include <csv.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -55,6 +56,7 @@ typedef struct colstate {
     size_t nlevels, levcap;
     size_t flip_row;  /* rows before this need a second pass (numeric -> categorical) */
     int flipped;
+    struct short_level *cache; /* recent short labels and their codes (see short_key) */
 } colstate;
 
 typedef struct loader {
@@ -77,6 +79,9 @@ typedef struct loader {
     size_t bytes_total;
     /* second pass */
     int pass2;
+    /* loading in two parts: the parse of the first part stopped inside a
+     * record, so the split point was not a record boundary */
+    int bad_split;
 } loader;
 
 /* ------------------------------------------------------------------ */
@@ -240,6 +245,7 @@ typedef struct source {
     size_t memlen, pos;
     char *buf;
     struct stat st0;
+    size_t start, limit; /* a part of a file: bytes [start, limit); limit 0 = to the end */
 } source;
 
 static int source_open(source *src, wfs_error *err, const char *name)
@@ -266,6 +272,12 @@ static int source_open(source *src, wfs_error *err, const char *name)
     /* Regular files never block; clear O_NONBLOCK for clean reads. */
     int fl = fcntl(src->fd, F_GETFL);
     if (fl >= 0) fcntl(src->fd, F_SETFL, fl & ~O_NONBLOCK);
+    if (src->start && lseek(src->fd, (off_t)src->start, SEEK_SET) < 0) {
+        int e = errno;
+        close(src->fd);
+        src->fd = -1;
+        return wfs_fail(err, WFS_EIO, "%s: cannot read: %s", name, strerror(e));
+    }
     if (!src->buf && !(src->buf = malloc(CHUNK))) {
         close(src->fd);
         src->fd = -1;
@@ -293,9 +305,11 @@ static long source_next(source *src, const char **chunk, wfs_error *err, const c
         src->pos += n;
         return (long)n;
     }
-    size_t got = 0;
-    while (got < CHUNK) {
-        ssize_t r = read(src->fd, src->buf + got, CHUNK - got);
+    size_t got = 0, want = CHUNK;
+    if (src->limit && src->limit - src->start - src->pos < want)
+        want = src->limit - src->start - src->pos;
+    while (got < want) {
+        ssize_t r = read(src->fd, src->buf + got, want - got);
         if (r < 0) {
             if (errno == EINTR) continue;
             wfs_fail(err, WFS_EIO, "%s: read error: %s", name, strerror(errno));
@@ -316,7 +330,8 @@ static int source_check_unchanged(source *src, wfs_error *err, const char *name)
     struct stat st;
     if (fstat(src->fd, &st) != 0 || st.st_size != src->st0.st_size ||
         st.st_mtim.tv_sec != src->st0.st_mtim.tv_sec ||
-        st.st_mtim.tv_nsec != src->st0.st_mtim.tv_nsec || (off_t)src->pos != st.st_size)
+        st.st_mtim.tv_nsec != src->st0.st_mtim.tv_nsec ||
+        (off_t)(src->start + src->pos) != (src->limit ? (off_t)src->limit : st.st_size))
         return wfs_fail(err, WFS_EIO, "%s: the file changed while it was being read; load it again",
                         name);
     return 0;
@@ -397,6 +412,8 @@ typedef struct pending_error {
 typedef struct ctx {
     loader *L;
     pending_error pe;
+    void (*header_read)(struct ctx *C); /* called once the header is read */
+    void *part;                         /* the second part of a two-part load */
 } ctx;
 
 static void fail_at(ctx *C, int code, size_t field, int at_record, const char *fmt, ...)
@@ -541,6 +558,23 @@ nomem:
     return -1;
 }
 
+/* Labels of up to 7 bytes (most factor levels) are looked up first in a
+ * small direct-mapped cache keyed by their bytes and length packed in one
+ * word: no hashing of the string, no comparison of bytes. The cache only
+ * repeats what the level table says, and levels never change once added. */
+#define SHORT_SLOTS 256
+struct short_level {
+    uint64_t key; /* 0: empty (a real key has its length in the low byte) */
+    int32_t code;
+};
+
+static uint64_t short_key(const char *s, size_t n)
+{
+    uint64_t k = n; /* the length in the low byte, then the bytes */
+    for (size_t i = 0; i < n; i++) k |= (uint64_t)(unsigned char)s[i] << (8 * (i + 1));
+    return k;
+}
+
 static void store_categorical(ctx *C, colstate *c, const char *s, size_t n, size_t row,
                               size_t field)
 {
@@ -548,10 +582,27 @@ static void store_categorical(ctx *C, colstate *c, const char *s, size_t n, size
         c->codes[row] = -1;
         return;
     }
+    struct short_level *slot = NULL;
+    uint64_t key = 0;
+    if (n >= 1 && n <= 7) {
+        if (!c->cache) c->cache = calloc(SHORT_SLOTS, sizeof *c->cache);
+        if (c->cache) {
+            key = short_key(s, n);
+            slot = &c->cache[(key * UINT64_C(0x9E3779B97F4A7C15)) >> 56];
+            if (slot->key == key) {
+                c->codes[row] = slot->code;
+                return;
+            }
+        }
+    }
     uint64_t h = wfs_hash_bytes(s, n);
     int32_t code = wfs_strmap_get(&c->map, s, n, h);
     if (code < 0 && add_level(C, c, s, n, h, field, &code)) return;
     c->codes[row] = code;
+    if (slot) {
+        slot->key = key;
+        slot->code = code;
+    }
 }
 
 /* Turn a numeric column into a categorical one at the current row. */
@@ -720,6 +771,7 @@ static void record_end(int c, void *ud)
     if (L->field == 0) return; /* a bare line ending */
     if (L->in_header) {
         header_done(C);
+        if (!L->failed && C->header_read) C->header_read(C);
     } else if (L->field < L->ncols) {
         /* Point at the first missing field, on the line where the row ends. */
         fail_at(C, WFS_EPARSE, L->field, 0, "row has %zu field%s but the header has %zu",
@@ -791,6 +843,7 @@ static void loader_free(loader *L)
             free(c->num);
             free(c->miss);
             free(c->codes);
+            free(c->cache);
             wfs_strmap_free(&c->map);
             for (size_t k = 0; k < c->nlevels; k++) free(c->levels[k]);
             free(c->levels);
@@ -849,7 +902,7 @@ static int run_pass(ctx *C, source *src, char delim, void (*cb1)(void *, size_t,
     double total = src->path ? (double)src->st0.st_size : (double)src->memlen;
     while ((n = source_next(src, &chunk, err, L->name)) > 0) {
         size_t skip = 0;
-        if (first && n >= 3 && memcmp(chunk, "\xef\xbb\xbf", 3) == 0) skip = bom = 3;
+        if (first && !src->start && n >= 3 && memcmp(chunk, "\xef\xbb\xbf", 3) == 0) skip = bom = 3;
         first = 0;
         size_t want = (size_t)n - skip;
         /* A NUL byte is refused where it is met, before libcsv gathers the
@@ -900,6 +953,12 @@ static int run_pass(ctx *C, source *src, char delim, void (*cb1)(void *, size_t,
         rc = err ? err->code : WFS_EIO;
         L->failed = 2;
     }
+    if (!L->failed && src->limit && p.pstate != 0) {
+        /* A part that ends inside a record (0 is libcsv's "no row begun"):
+         * the split was not at a record boundary. */
+        L->bad_split = 1;
+        L->failed = 2;
+    }
     if (!L->failed) {
         if (csv_fini(&p, cb1, cb2, C) != 0) {
             size_t line = locate_line(src, delim, L->records, L->field, L->name);
@@ -927,8 +986,207 @@ static int run_pass(ctx *C, source *src, char delim, void (*cb1)(void *, size_t,
     return rc;
 }
 
+/* ------------------------------------------------------------------ */
+/* Loading a large file in two parts, one per thread                   */
+/* ------------------------------------------------------------------ */
+
+/* Files from this size are parsed in two parts at once: the first (with
+ * the header) in the calling thread, the second from the first line end
+ * after the middle in another thread with a parser of its own. The first
+ * part is parsed exactly as alone, and libcsv's state at its end tells
+ * whether the split fell between records (not inside a quoted field).
+ * The second part's levels are merged into the first's in their order of
+ * appearance and its codes remapped, so the table is the one a single pass
+ * builds. Anything unusual - a split inside a record, any problem in the
+ * second part, a column numeric in one part and not the other, a memory
+ * limit - and the file is loaded again in one pass, which also gives the
+ * exact error message. */
+static size_t split_threshold = 16u << 20;
+
+void wfs_csv_split_threshold(size_t bytes) { split_threshold = bytes; }
+
+typedef struct part {
+    loader L;
+    ctx C;
+    source src;
+    wfs_error err;
+    const wfs_control *ctl;
+    char delim;
+    int rc, started;
+    pthread_t thread;
+} part;
+
+static void *part_main(void *arg)
+{
+    part *P = arg;
+    P->rc = run_pass(&P->C, &P->src, P->delim, data_field, record_end, P->ctl, &P->err);
+    return NULL;
+}
+
+/* The first part's header is read: set up the second part's columns like
+ * header_done and start its thread. */
+static void start_part(ctx *C)
+{
+    part *P = C->part;
+    loader *A = C->L, *L = &P->L;
+    L->ncols = A->ncols;
+    L->cols = wfs_callocarray(L->ncols, sizeof *L->cols);
+    size_t bytes = P->src.limit - P->src.start;
+    size_t want = bytes / (L->ncols * 4 + 4) + 16;
+    if (want > 1u << 26) want = 1u << 26;
+    int ok = L->cols != NULL;
+    for (size_t j = 0; j < L->ncols && ok; j++) {
+        L->cols[j].kind = KIND_NUMERIC;
+        ok = (L->cols[j].num = wfs_mallocarray(want, sizeof(double))) != NULL;
+    }
+    if (!ok) return; /* the second part is not started: the load goes again in one pass */
+    L->cap = want;
+    /* The names are shared (read only) for messages; the first part owns them. */
+    L->names = A->names;
+    P->started = pthread_create(&P->thread, NULL, part_main, P) == 0;
+}
+
+/* Merge the second part's rows into the first part's columns. Returns 0,
+ * 1 when the parts cannot be merged (load in one pass), or -1 when out of
+ * memory. */
+static int merge_parts(ctx *C, loader *B)
+{
+    loader *A = C->L;
+    size_t na = A->row, nb = B->row, n = na + nb;
+    for (size_t j = 0; j < A->ncols; j++) {
+        colstate *a = &A->cols[j], *b = &B->cols[j];
+        /* Categorical in the second part only from its first row on. */
+        if (a->kind != b->kind || (b->kind == KIND_CATEG && b->flip_row > 0)) return 1;
+    }
+    if (A->max_memory && n * A->ncols * sizeof(double) > A->max_memory) return 1;
+    for (size_t j = 0; j < A->ncols; j++) {
+        colstate *a = &A->cols[j], *b = &B->cols[j];
+        if (a->kind == KIND_NUMERIC) {
+            double *num = wfs_reallocarray(a->num, n ? n : 1, sizeof *num);
+            if (!num) return -1;
+            a->num = num;
+            memcpy(num + na, b->num, nb * sizeof *num);
+            if (a->miss || b->miss) {
+                uint8_t *m = realloc(a->miss, n ? n : 1);
+                if (!m) return -1;
+                if (!a->miss) memset(m, 0, na);
+                a->miss = m;
+                if (b->miss) memcpy(m + na, b->miss, nb);
+                else memset(m + na, 0, nb);
+            }
+        } else {
+            int32_t *codes = wfs_reallocarray(a->codes, n ? n : 1, sizeof *codes);
+            int32_t *remap = wfs_mallocarray(b->nlevels ? b->nlevels : 1, sizeof *remap);
+            if (!codes || !remap) {
+                if (codes) a->codes = codes;
+                free(remap);
+                return -1;
+            }
+            a->codes = codes;
+            for (size_t k = 0; k < b->nlevels; k++) {
+                const char *l = b->levels[k];
+                size_t len = strlen(l);
+                uint64_t h = wfs_hash_bytes(l, len);
+                int32_t code = wfs_strmap_get(&a->map, l, len, h);
+                if (code < 0 && add_level(C, a, l, len, h, j, &code)) {
+                    free(remap);
+                    return -1;
+                }
+                remap[k] = code;
+            }
+            for (size_t i = 0; i < nb; i++)
+                codes[na + i] = b->codes[i] < 0 ? -1 : remap[b->codes[i]];
+            free(remap);
+        }
+    }
+    A->row = n;
+    A->cap = n;
+    A->records += B->records;
+    return 0;
+}
+
+/* Try the two-part load. Returns 1 when the file is to be loaded in one
+ * pass instead (nothing is kept), otherwise the result of the load. */
+static int load_two_parts(loader *L, ctx *C, source *src, char delim, const wfs_control *ctl,
+                          wfs_error *err)
+{
+    size_t size = L->bytes_total;
+    if (size < split_threshold || size < 2 || split_threshold == SIZE_MAX) return 1;
+    if (split_threshold && sysconf(_SC_NPROCESSORS_ONLN) < 2) return 1; /* tests force it */
+    /* The first line end after the middle. */
+    int fd = open(src->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return 1;
+    char win[1 << 16];
+    ssize_t got = pread(fd, win, sizeof win, (off_t)(size / 2));
+    close(fd);
+    const char *nl = got > 0 ? memchr(win, '\n', (size_t)got) : NULL;
+    if (!nl) return 1;
+    size_t split = size / 2 + (size_t)(nl - win) + 1;
+    if (split >= size) return 1;
+    part *P = calloc(1, sizeof *P);
+    if (!P) return 1;
+    P->L.name = L->name;
+    P->L.err = &P->err;
+    P->L.max_memory = L->max_memory;
+    P->L.nna = L->nna;
+    memcpy(P->L.na, L->na, sizeof L->na);
+    memcpy(P->L.nalen, L->nalen, sizeof L->nalen);
+    P->C.L = &P->L;
+    P->src.path = src->path;
+    P->src.fd = -1;
+    P->src.start = split;
+    P->src.limit = size;
+    P->ctl = ctl;
+    P->delim = delim;
+    P->err = (wfs_error)WFS_ERROR_INIT;
+    src->limit = split;
+    L->bytes_total = split; /* the first part's row guess */
+    C->header_read = start_part;
+    C->part = P;
+    int rc = run_pass(C, src, delim, data_field, record_end, ctl, err);
+    C->header_read = NULL;
+    C->part = NULL;
+    if (P->started) pthread_join(P->thread, NULL);
+    int again = 0;
+    if (rc == 0 && !L->failed && !L->in_header) {
+        /* The first part parsed cleanly; take the second when it did too. */
+        if (!P->started || P->rc || P->L.failed) again = 1;
+        else if ((rc = merge_parts(C, &P->L)) != 0) {
+            again = rc > 0;
+            rc = again ? 0 : wfs_nomem(err);
+        }
+    } else if (L->bad_split || (rc == 0 && L->in_header)) {
+        again = 1;
+    }
+    /* The first part's error (not the split's) stands: it is the first in the file. */
+    P->L.names = NULL; /* shared with the first part */
+    loader_free(&P->L);
+    free(P->src.buf);
+    free(P);
+    src->limit = 0;
+    if (again) return 1;
+    return rc ? rc : 0;
+}
+
+static int load_attempt(wfs_table **out, source *src, const char *name,
+                        const wfs_csv_options *opt, wfs_error *err, int two_parts);
+
 static int load(wfs_table **out, source *src, const char *name, const wfs_csv_options *opt,
                 wfs_error *err)
+{
+    if (src->path) {
+        int rc = load_attempt(out, src, name, opt, err, 1);
+        if (rc != 1) return rc;
+        const char *path = src->path;
+        memset(src, 0, sizeof *src);
+        src->path = path;
+    }
+    return load_attempt(out, src, name, opt, err, 0);
+}
+
+/* Returns 1 (only with two_parts) when the file is to be loaded in one pass. */
+static int load_attempt(wfs_table **out, source *src, const char *name,
+                        const wfs_csv_options *opt, wfs_error *err, int two_parts)
 {
     *out = NULL;
     wfs_csv_options defaults = WFS_CSV_OPTIONS_INIT;
@@ -959,7 +1217,12 @@ static int load(wfs_table **out, source *src, const char *name, const wfs_csv_op
     } else {
         L.bytes_total = src->memlen;
     }
-    rc = run_pass(&C, src, delim, data_field, record_end, opt->control, err);
+    if (two_parts) {
+        rc = load_two_parts(&L, &C, src, delim, opt->control, err);
+        if (rc == 1) goto done;
+    } else {
+        rc = run_pass(&C, src, delim, data_field, record_end, opt->control, err);
+    }
     if (rc) goto done;
     if (L.in_header) {
         rc = wfs_fail(err, WFS_EPARSE,

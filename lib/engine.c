@@ -21,6 +21,9 @@
 
 #include "survey-private.h"
 
+/* The widest basis the one-step calibration path takes on the stack. */
+#define WFS_MAX_CAL_B 64
+
 /* ------------------------------------------------------------------ */
 /* Domains                                                             */
 /* ------------------------------------------------------------------ */
@@ -219,6 +222,42 @@ size_t wfs_it_next(wfs_rowiter *it)
 
 /* Per-domain accumulation state; buffers reused across domains. */
 
+/* A `by` accumulates every domain in one pass over the rows in row order:
+ * the slot of a (domain, unit) pair is found by indexing a dense table
+ * of domains x units (no hashing), and each slot's totals add the same
+ * rows in the same order as a pass over the domain alone, so the results
+ * are identical. The slots are then regrouped by domain, in the order in
+ * which each domain's units first appeared. */
+typedef struct wfs_accum_batch {
+    const wfs_domains *D;
+    wfs_basis b;
+    size_t *start;      /* ngroups + 1 offsets into units, pos, S */
+    uint32_t *units;
+    uint8_t *pos;
+    double *S;
+    size_t *nrows, *nobs, *nmiss; /* per domain */
+} wfs_accum_batch;
+
+static void batch_free(wfs_accum_batch *bt)
+{
+    if (!bt) return;
+    free(bt->start);
+    free(bt->units);
+    free(bt->pos);
+    free(bt->S);
+    free(bt->nrows);
+    free(bt->nobs);
+    free(bt->nmiss);
+    free(bt);
+}
+
+static int same_basis(const wfs_basis *a, const wfs_basis *b)
+{
+    return a->kind == b->kind && a->y == b->y && a->x == b->x && a->codes == b->codes &&
+           a->nlev == b->nlev && a->B == b->B && !memcmp(&a->c, &b->c, sizeof a->c) &&
+           !memcmp(&a->q, &b->q, sizeof a->q);
+}
+
 void wfs_accum_free(wfs_accum *A)
 {
     free(A->slot);
@@ -228,6 +267,8 @@ void wfs_accum_free(wfs_accum *A)
     free(A->stamp_psu);
     free(A->stamp_str);
     free(A->T);
+    free(A->X);
+    batch_free(A->batch);
     memset(A, 0, sizeof *A);
 }
 
@@ -278,8 +319,11 @@ int wfs_fail_unknown_variable(wfs_error *err, const wfs_table *t, const char *na
     return wfs_fail(err, WFS_ENOTFOUND, "variable \"%s\" is not in the data", name);
 }
 
-/* Row value of the basis for row i into v (B values); 0 when missing. */
-static int basis_row(double *v, const wfs_basis *b, const double *w, size_t i)
+/* The basis values of row i into v (or its level into *lev for a
+ * categorical basis); 0 when the row is missing. Inlined into the hot
+ * loops: a call costs a quarter of them. */
+static inline int basis_hot(double v[3], size_t *lev, const wfs_basis *b, const double *w,
+                            size_t i)
 {
     switch (b->kind) {
     case WFS_B_NUMERIC:
@@ -300,12 +344,138 @@ static int basis_row(double *v, const wfs_basis *b, const double *w, size_t i)
         return 1;
     case WFS_B_CATEGORICAL:
         if (b->codes[i] < 0) return 0;
-        memset(v, 0, b->B * sizeof *v);
-        v[b->codes[i]] = w[i];
-        v[b->B - 1] = w[i];
+        *lev = (size_t)b->codes[i];
         return 1;
     }
     return 0;
+}
+
+/* Add row values (from basis_hot) to the unit totals S. */
+static inline void basis_add(double *S, const double v[3], size_t lev, const wfs_basis *b,
+                             double wi, size_t B)
+{
+    if (b->kind == WFS_B_CATEGORICAL) {
+        S[lev] += wi;
+        S[B - 1] += wi;
+    } else {
+        for (size_t k = 0; k < B; k++) S[k] += v[k];
+    }
+}
+
+/* Row value of the basis for row i into v (B values); 0 when missing. */
+static int basis_row(double *v, const wfs_basis *b, const double *w, size_t i)
+{
+    double t[3];
+    size_t lev = 0;
+    if (!basis_hot(t, &lev, b, w, i)) return 0;
+    if (b->kind == WFS_B_CATEGORICAL) {
+        memset(v, 0, b->B * sizeof *v);
+        v[lev] = w[i];
+        v[b->B - 1] = w[i];
+    } else {
+        memcpy(v, t, b->B * sizeof *v);
+    }
+    return 1;
+}
+
+/* Count PSU p (and its stratum) once per domain: the df of a domain is
+ * its PSUs with nonzero-weight rows minus their strata. */
+static void count_psu(wfs_accum *A, size_t p, size_t *npsu, size_t *nstr)
+{
+    if (A->stamp_psu[p] == A->stamp) return;
+    A->stamp_psu[p] = A->stamp;
+    (*npsu)++;
+    size_t h = A->d->lev[1].parent[p];
+    if (A->stamp_str[h] != A->stamp) {
+        A->stamp_str[h] = A->stamp;
+        (*nstr)++;
+    }
+}
+
+/* Calibrated designs keep every unit, with zero totals to start. */
+static void every_unit(wfs_accum *A)
+{
+    const wfs_design *d = A->d;
+    size_t nu = d->lev[d->acc_level].nunits;
+    A->m = nu;
+    memset(A->S, 0, nu * A->B * sizeof *A->S);
+    for (size_t u = 0; u < nu; u++) {
+        A->units[u] = (uint32_t)u;
+        A->pos[u] = 1;
+    }
+}
+
+/* Calibrated designs of one post-stratification or raking step: the same
+ * residuals without a rows x B array. A pass over the domain's rows gives
+ * the totals and the cell sums; a pass over every row recomputes the
+ * domain's values, applies the cells' adjustment and sums by unit, in row
+ * order as the general path does, so the results are identical. */
+static int accum_run_cells(wfs_accum *A, const wfs_basis *b, const wfs_domains *D, size_t g,
+                           const wfs_cal_cells *cc, const wfs_control *ctl, wfs_error *err)
+{
+    const wfs_design *d = A->d;
+    size_t B = A->B, n = d->n, C = cc->ncells;
+    wfs_ksum *ks = calloc(B, sizeof *ks);
+    /* Neumaier sums per cell, as the calibration's own cell sums */
+    wfs_ksum *cs = wfs_callocarray(C * B, sizeof *cs);
+    double *S = wfs_mallocarray(C * B, sizeof *S), *Dc = wfs_mallocarray(C * B, sizeof *Dc);
+    int rc = 0;
+    if (!ks || !cs || !S || !Dc) {
+        rc = wfs_nomem(err);
+        goto out;
+    }
+    A->nrows = A->nobs = A->nmiss = 0;
+    size_t npsu = 0, nstr = 0, i;
+    A->stamp++;
+    wfs_rowiter it;
+    wfs_it_begin(&it, D, g, n);
+    while ((i = wfs_it_next(&it)) != SIZE_MAX) {
+        double v[WFS_MAX_CAL_B];
+        if (!basis_row(v, b, d->w, i)) {
+            A->nmiss++;
+            continue;
+        }
+        for (size_t k = 0; k < B; k++) wfs_ksum_add(&ks[k], v[k]);
+        int32_t c = cc->cell[i];
+        int any = 0;
+        for (size_t k = 0; k < B; k++) any |= v[k] != 0;
+        if (c >= 0 && any) {
+            double inv = 1 / (cc->den ? cc->den[i] : cc->cellden[c]);
+            for (size_t k = 0; k < B; k++) wfs_ksum_add(&cs[c * B + k], v[k] * inv);
+        }
+        A->nobs += d->w[i] != 0;
+        if (d->w[i] == 0) continue;
+        count_psu(A, d->lev[1].unit ? d->lev[1].unit[i] : i, &npsu, &nstr);
+    }
+    A->nrows = n; /* R's nrow() of a calibrated subset: every row */
+    if (wfs_interrupted(ctl)) {
+        rc = wfs_fail(err, WFS_EINTR, "interrupted");
+        goto out;
+    }
+    for (size_t j = 0; j < C * B; j++) S[j] = wfs_ksum_value(&cs[j]);
+    for (size_t k = 0; k < B; k++) A->T[k] = wfs_ksum_value(&ks[k]);
+    if ((rc = cc->adjust(cc->step, S, B, Dc, err))) goto out;
+    every_unit(A);
+    for (i = 0; i < n; i++) {
+        double x[WFS_MAX_CAL_B];
+        if (D->group[i] != (int32_t)g || !basis_row(x, b, d->w, i)) memset(x, 0, B * sizeof *x);
+        int32_t c = cc->cell[i];
+        if (c >= 0) {
+            /* x - psw D: psw = mul (raking) or mul cellmul (post-strata) */
+            double psw = cc->cellmul ? cc->mul[i] * cc->cellmul[c] : cc->mul[i];
+            const double *Dr = Dc + (size_t)c * B;
+            for (size_t k = 0; k < B; k++) x[k] -= Dr[k] * psw;
+        }
+        double *Su = A->S + wfs_unit_of(d, i) * B;
+        for (size_t k = 0; k < B; k++) Su[k] += x[k];
+    }
+    A->df = (double)npsu - (double)nstr;
+out:
+    free(ks);
+    free(cs);
+    free(S);
+    free(Dc);
+    return rc;
 }
 
 /* Calibrated designs: R keeps every row of a calibrated design in a domain
@@ -318,10 +488,18 @@ static int accum_run_calibrated(wfs_accum *A, const wfs_basis *b, const wfs_doma
 {
     const wfs_design *d = A->d;
     size_t B = A->B, n = d->n;
-    double *X = wfs_callocarray(n * B, sizeof *X);
+    wfs_cal_cells cc;
+    if (B <= WFS_MAX_CAL_B && d->cal_ops->cells && d->cal_ops->cells(d->cal, d, &cc))
+        return accum_run_cells(A, b, D, g, &cc, ctl, err);
+    /* The rows x B values: allocated at the first domain and reused by
+     * the others (fresh pages for every domain of a `by` cost more than
+     * the work on them). */
+    if (!A->X && !(A->X = wfs_mallocarray(n ? n * B : 1, sizeof *A->X))) return wfs_nomem(err);
+    double *X = A->X;
+    memset(X, 0, n * B * sizeof *X);
     wfs_ksum *ks = calloc(B, sizeof *ks);
     int rc = 0;
-    if (!X || !ks) {
+    if (!ks) {
         rc = wfs_nomem(err);
         goto out;
     }
@@ -340,16 +518,7 @@ static int accum_run_calibrated(wfs_accum *A, const wfs_basis *b, const wfs_doma
         for (size_t k = 0; k < B; k++) wfs_ksum_add(&ks[k], v[k]);
         A->nobs += d->w[i] != 0;
         if (d->w[i] == 0) continue;
-        size_t p = d->lev[1].unit ? d->lev[1].unit[i] : i;
-        if (A->stamp_psu[p] != A->stamp) {
-            A->stamp_psu[p] = A->stamp;
-            npsu++;
-            size_t h = d->lev[1].parent[p];
-            if (A->stamp_str[h] != A->stamp) {
-                A->stamp_str[h] = A->stamp;
-                nstr++;
-            }
-        }
+        count_psu(A, d->lev[1].unit ? d->lev[1].unit[i] : i, &npsu, &nstr);
     }
     A->nrows = n; /* R's nrow() of a calibrated subset: every row */
     if (wfs_interrupted(ctl)) {
@@ -358,22 +527,137 @@ static int accum_run_calibrated(wfs_accum *A, const wfs_basis *b, const wfs_doma
     }
     for (size_t k = 0; k < B; k++) A->T[k] = wfs_ksum_value(&ks[k]);
     if ((rc = d->cal_ops->resid(d->cal, d, X, B, err))) goto out;
-    size_t nu = d->lev[d->acc_level].nunits;
-    A->m = nu;
-    memset(A->S, 0, nu * B * sizeof *A->S);
-    for (size_t u = 0; u < nu; u++) {
-        A->units[u] = (uint32_t)u;
-        A->pos[u] = 1;
-    }
+    every_unit(A);
     for (i = 0; i < n; i++) {
         double *S = A->S + wfs_unit_of(d, i) * B;
         for (size_t k = 0; k < B; k++) S[k] += X[i * B + k];
     }
     A->df = (double)npsu - (double)nstr;
 out:
-    free(X);
     free(ks);
     return rc;
+}
+
+static int accum_finish(wfs_accum *A, wfs_error *err);
+
+/* The dense table of domains x units may hold max(rows, this) entries;
+ * 0: never build it (tests). */
+static size_t batch_cells_min = (size_t)1 << 22;
+
+void wfs_by_batch_limit(size_t cells) { batch_cells_min = cells; }
+
+/* Build A->batch for basis b over every domain of D. Returns 0, 1 when
+ * the table of domains x units would be too large (the caller then goes
+ * domain by domain), or an error. */
+static int batch_build(wfs_accum *A, const wfs_basis *b, const wfs_domains *D,
+                       const wfs_control *ctl, wfs_error *err)
+{
+    const wfs_design *d = A->d;
+    const double *w = d->w;
+    size_t G = D->ngroups, nu = d->lev[d->acc_level].nunits, B = A->B, n = d->n;
+    size_t limit = n > batch_cells_min ? n : batch_cells_min;
+    if (batch_cells_min == 0 || nu == 0 || G > limit / nu) return 1;
+    batch_free(A->batch);
+    A->batch = NULL;
+    size_t nin = D->start[G]; /* rows in some domain */
+    size_t cap = nin < G * nu ? nin : G * nu;
+    if (cap == 0) cap = 1;
+    int rc = 0;
+    wfs_accum_batch *bt = calloc(1, sizeof *bt);
+    int32_t *slot = wfs_mallocarray(G * nu, sizeof *slot);
+    uint32_t *sgroup = wfs_mallocarray(cap, sizeof *sgroup);
+    uint32_t *sunit = wfs_mallocarray(cap, sizeof *sunit);
+    uint8_t *spos = calloc(cap, 1);
+    double *S = wfs_mallocarray(cap * B, sizeof *S);
+    if (bt) {
+        bt->start = wfs_callocarray(G + 1, sizeof *bt->start);
+        bt->nrows = wfs_callocarray(G, sizeof *bt->nrows);
+        bt->nobs = wfs_callocarray(G, sizeof *bt->nobs);
+        bt->nmiss = wfs_callocarray(G, sizeof *bt->nmiss);
+        bt->units = wfs_mallocarray(cap, sizeof *bt->units);
+        bt->pos = calloc(cap, 1);
+        bt->S = wfs_mallocarray(cap * B, sizeof *bt->S);
+    }
+    if (!bt || !slot || !sgroup || !sunit || !spos || !S || !bt->start || !bt->nrows ||
+        !bt->nobs || !bt->nmiss || !bt->units || !bt->pos || !bt->S) {
+        rc = wfs_nomem(err);
+        goto out;
+    }
+    for (size_t k = 0; k < G * nu; k++) slot[k] = -1;
+    size_t M = 0, tick = 0;
+    for (size_t i = 0; i < n; i++) {
+        int32_t g = D->group[i];
+        if (g < 0) continue;
+        if (WFS_UNLIKELY(++tick >= (1u << 22))) {
+            tick = 0;
+            if (wfs_interrupted(ctl)) {
+                rc = wfs_fail(err, WFS_EINTR, "interrupted");
+                goto out;
+            }
+        }
+        double v[3];
+        size_t lev = 0;
+        if (!basis_hot(v, &lev, b, w, i)) {
+            bt->nmiss[g]++;
+            continue;
+        }
+        bt->nrows[g]++;
+        if (w[i] != 0) bt->nobs[g]++;
+        size_t u = wfs_unit_of(d, i), key = (size_t)g * nu + u;
+        int32_t s = slot[key];
+        if (s < 0) {
+            s = (int32_t)M++;
+            slot[key] = s;
+            sgroup[s] = (uint32_t)g;
+            sunit[s] = (uint32_t)u;
+            memset(S + (size_t)s * B, 0, B * sizeof *S);
+        }
+        if (w[i] != 0) spos[s] = 1;
+        basis_add(S + (size_t)s * B, v, lev, b, w[i], B);
+    }
+    /* Regroup the slots by domain, each in its order of creation. */
+    for (size_t s = 0; s < M; s++) bt->start[sgroup[s] + 1]++;
+    for (size_t g = 0; g < G; g++) bt->start[g + 1] += bt->start[g];
+    size_t *fill = wfs_mallocarray(G ? G : 1, sizeof *fill);
+    if (!fill) {
+        rc = wfs_nomem(err);
+        goto out;
+    }
+    memcpy(fill, bt->start, G * sizeof *fill);
+    for (size_t s = 0; s < M; s++) {
+        size_t r = fill[sgroup[s]]++;
+        bt->units[r] = sunit[s];
+        bt->pos[r] = spos[s];
+        memcpy(bt->S + r * B, S + s * B, B * sizeof *S);
+    }
+    free(fill);
+    bt->D = D;
+    bt->b = *b;
+    A->batch = bt;
+    bt = NULL;
+out:
+    batch_free(bt);
+    free(slot);
+    free(sgroup);
+    free(sunit);
+    free(spos);
+    free(S);
+    return rc;
+}
+
+/* Domain g from the batch, as wfs_accum_run would compute it. */
+static int batch_serve(wfs_accum *A, size_t g, wfs_error *err)
+{
+    const wfs_accum_batch *bt = A->batch;
+    size_t r0 = bt->start[g], m = bt->start[g + 1] - r0, B = A->B;
+    A->m = m;
+    memcpy(A->units, bt->units + r0, m * sizeof *A->units);
+    memcpy(A->pos, bt->pos + r0, m);
+    memcpy(A->S, bt->S + r0 * B, m * B * sizeof *A->S);
+    A->nrows = bt->nrows[g];
+    A->nobs = bt->nobs[g];
+    A->nmiss = bt->nmiss[g];
+    return accum_finish(A, err);
 }
 
 int wfs_accum_run(wfs_accum *A, const wfs_basis *b, const wfs_domains *D, size_t g,
@@ -383,6 +667,15 @@ int wfs_accum_run(wfs_accum *A, const wfs_basis *b, const wfs_domains *D, size_t
      * small domains never reaches the row count. */
     if (wfs_interrupted(ctl)) return wfs_fail(err, WFS_EINTR, "interrupted");
     if (A->d->cal) return accum_run_calibrated(A, b, D, g, ctl, err);
+    if (D->rows && D->ngroups > 1 && b->kind != WFS_B_INDICATOR) {
+        /* A `by`: every domain from one pass, built at the first. */
+        if (g == 0 && !(A->batch && A->batch->D == D && same_basis(&A->batch->b, b))) {
+            int rc = batch_build(A, b, D, ctl, err);
+            if (rc < 0) return rc;
+        }
+        if (A->batch && A->batch->D == D && same_basis(&A->batch->b, b))
+            return batch_serve(A, g, err);
+    }
     const wfs_design *d = A->d;
     const double *w = d->w;
     size_t B = A->B;
@@ -398,30 +691,7 @@ int wfs_accum_run(wfs_accum *A, const wfs_basis *b, const wfs_domains *D, size_t
         }
         double v[3];
         size_t lev = 0;
-        /* The same values as basis_row(), written out: this loop is the
-         * hot path of every estimate and the call costs a quarter of it. */
-        switch (b->kind) {
-        case WFS_B_NUMERIC:
-            if (isnan(b->y[i])) goto missing;
-            v[0] = w[i] * (b->y[i] - b->c);
-            v[1] = w[i];
-            break;
-        case WFS_B_INDICATOR:
-            if (isnan(b->y[i])) goto missing;
-            v[0] = b->y[i] <= b->q ? w[i] : 0;
-            v[1] = w[i];
-            break;
-        case WFS_B_RATIO:
-            if (isnan(b->y[i]) || isnan(b->x[i])) goto missing;
-            v[0] = w[i] * b->y[i];
-            v[1] = w[i] * b->x[i];
-            v[2] = w[i];
-            break;
-        case WFS_B_CATEGORICAL:
-            if (b->codes[i] < 0) goto missing;
-            lev = (size_t)b->codes[i];
-            break;
-        }
+        if (!basis_hot(v, &lev, b, w, i)) goto missing;
         A->nrows++;
         if (w[i] != 0) A->nobs++;
         size_t u = wfs_unit_of(d, i);
@@ -438,18 +708,20 @@ int wfs_accum_run(wfs_accum *A, const wfs_basis *b, const wfs_domains *D, size_t
             S = A->S + (size_t)s * B;
         }
         if (w[i] != 0) A->pos[s] = 1;
-        if (b->kind == WFS_B_CATEGORICAL) {
-            S[lev] += w[i];
-            S[B - 1] += w[i];
-        } else {
-            for (size_t k = 0; k < B; k++) S[k] += v[k];
-        }
+        basis_add(S, v, lev, b, w[i], B);
         continue;
     missing:
         A->nmiss++;
     }
-    /* Totals, reset the slots, and the df: PSUs holding nonzero-weight
-     * domain rows minus their strata (R's degf of the subset). */
+    return accum_finish(A, err);
+}
+
+/* Totals, reset the slots, and the df: PSUs holding nonzero-weight
+ * domain rows minus their strata (R's degf of the subset). */
+static int accum_finish(wfs_accum *A, wfs_error *err)
+{
+    const wfs_design *d = A->d;
+    size_t B = A->B;
     wfs_ksum *ks = calloc(B, sizeof *ks);
     if (!ks) return wfs_nomem(err);
     size_t npsu = 0, nstr = 0;
@@ -458,16 +730,7 @@ int wfs_accum_run(wfs_accum *A, const wfs_basis *b, const wfs_domains *D, size_t
         for (size_t k = 0; k < B; k++) wfs_ksum_add(&ks[k], A->S[r * B + k]);
         A->slot[A->units[r]] = -1;
         if (!A->pos[r]) continue;
-        size_t p = psu_of_unit(d, A->units[r]);
-        if (A->stamp_psu[p] != A->stamp) {
-            A->stamp_psu[p] = A->stamp;
-            npsu++;
-            size_t h = d->lev[1].parent[p];
-            if (A->stamp_str[h] != A->stamp) {
-                A->stamp_str[h] = A->stamp;
-                nstr++;
-            }
-        }
+        count_psu(A, psu_of_unit(d, A->units[r]), &npsu, &nstr);
     }
     for (size_t k = 0; k < B; k++) A->T[k] = wfs_ksum_value(&ks[k]);
     free(ks);

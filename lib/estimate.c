@@ -740,24 +740,11 @@ int wfs_qrule_parse(const char *name)
     return -1;
 }
 
-typedef struct xw {
-    double x, w;
-    size_t i;
-} xw;
-
-static int cmp_xw(const void *a, const void *b)
-{
-    const xw *p = a, *q = b;
-    if (p->x < q->x) return -1;
-    if (p->x > q->x) return 1;
-    return p->i < q->i ? -1 : p->i > q->i;
-}
-
 /* The sorted values of a domain with positive weights, their cumulative
  * weights (R's cumsum: long double accumulation rounded per element) and
  * the total (R's sum over the rows in their original order). */
 typedef struct qdata {
-    xw *v;
+    wfs_xw *v, *tmp;
     double *cum;
     size_t n;
     double S;
@@ -855,12 +842,13 @@ int wfs_quantile(wfs_result **out, const wfs_design *d, const char *const *vars,
             rc = wfs_fail(err, WFS_EINVAL, "quantile probabilities must be in [0, 1] (got %g)",
                           ps[k]);
     if (!rc) rc = ctx_buffers(&c, 2, 1, err);
-    qdata q = {NULL, NULL, 0, 0};
+    qdata q = {NULL, NULL, NULL, 0, 0};
     if (!rc) {
         size_t cap = c.A.cap > c.D.nfiltered ? c.A.cap : c.D.nfiltered;
         q.v = wfs_mallocarray(cap ? cap : 1, sizeof *q.v);
+        q.tmp = wfs_mallocarray(cap ? cap : 1, sizeof *q.tmp);
         q.cum = wfs_mallocarray(cap ? cap : 1, sizeof *q.cum);
-        if (!q.v || !q.cum) rc = wfs_nomem(err);
+        if (!q.v || !q.tmp || !q.cum) rc = wfs_nomem(err);
     }
     int bound_outside = 0;
     for (size_t v = 0; v < nvars && !rc; v++) {
@@ -890,14 +878,15 @@ int wfs_quantile(wfs_result **out, const wfs_design *d, const char *const *vars,
                 if (d->w[i] == 0) continue;
                 q.v[n].x = y[i];
                 q.v[n].w = d->w[i];
-                q.v[n].i = i;
                 S += d->w[i];
                 n++;
             }
             q.n = n;
             q.S = (double)S;
             c.nmiss_total += nmiss;
-            qsort(q.v, n, sizeof *q.v, cmp_xw);
+            /* Rows come in increasing order: the stable sort keeps ties
+             * in row order, as R's order(). */
+            wfs_sort_xw(q.v, q.tmp, n);
             long double cum = 0;
             for (size_t k = 0; k < n; k++) {
                 cum += q.v[k].w;
@@ -950,6 +939,7 @@ int wfs_quantile(wfs_result **out, const wfs_design *d, const char *const *vars,
         }
     }
     free(q.v);
+    free(q.tmp);
     free(q.cum);
     if (!rc && bound_outside &&
         wfs_result_add_note(c.r, "an interval bound fell outside the data's CDF (at 0 or 1) and "

@@ -30,11 +30,30 @@ typedef struct wfs_level {
  * residuals against the calibration model, as R's svyrecvar does with
  * postStrata. */
 typedef struct wfs_calib wfs_calib;
+
+/* A calibration of one post-stratification or raking step, whose
+ * residuals need no rows x B array: the per-cell compensated sums of
+ * x_i / den_i over the rows in row order (rows whose values are all zero
+ * skipped; den NULL: cellden of the row's cell) give, through adjust, the
+ * cells' adjustment D (ncells x B; adjust may change S), and each row in a
+ * cell c has the residual x_i - mul_i cellmul_c D_c (cellmul NULL: mul_i
+ * alone). The same arithmetic as resid. */
+typedef struct wfs_cal_cells {
+    size_t ncells;
+    const int32_t *cell; /* per row; -1: no cell and no residual */
+    const double *den, *cellden;
+    const double *mul, *cellmul;
+    const void *step;
+    int (*adjust)(const void *step, double *S, size_t B, double *D, wfs_error *err);
+} wfs_cal_cells;
+
 typedef struct wfs_calib_ops {
     int (*resid)(const wfs_calib *cal, const struct wfs_design *d, double *X, size_t B,
                  wfs_error *err);
     wfs_calib *(*copy)(const wfs_calib *cal);
     void (*free)(wfs_calib *cal);
+    /* 1 and *out when the calibration is one step of cells (else 0) */
+    int (*cells)(const wfs_calib *cal, const struct wfs_design *d, wfs_cal_cells *out);
 } wfs_calib_ops;
 
 /* Replicate weights of a design (replicate.c). Either factors per PSU
@@ -192,8 +211,13 @@ typedef struct wfs_accum {
     double *T;             /* B grand totals */
     size_t nrows, nobs, nmiss;
     double df;
+    struct wfs_accum_batch *batch; /* every domain of a `by` from one pass */
+    double *X;                     /* calibrated designs: rows x B values */
 } wfs_accum;
 int wfs_accum_init(wfs_accum *A, const wfs_design *d, size_t B, size_t maxrows, wfs_error *err);
+/* A by accumulates every domain in one pass when domains x units is at most
+ * max(rows, cells) (default 4M); 0: domains always go one at a time (tests). */
+void wfs_by_batch_limit(size_t cells);
 void wfs_accum_free(wfs_accum *A);
 int wfs_accum_run(wfs_accum *A, const wfs_basis *b, const wfs_domains *D, size_t g,
                   const wfs_control *ctl, wfs_error *err);

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <sys/mman.h>
 
 #include "wfs-private.h"
 
@@ -23,6 +24,7 @@ typedef struct column {
     size_t nlevels;
     char **text;
     size_t nmissing;
+    int mapped; /* num or codes lie in the table's mapping, not on the heap */
 } column;
 
 struct wfs_table {
@@ -30,6 +32,8 @@ struct wfs_table {
     column *cols;
     char *source;
     wfs_strmap index; /* column name -> column, so finding a name costs O(1) */
+    void *map;        /* a mapped snapshot holding column values, or NULL */
+    size_t maplen;
 };
 
 int wfs_table_new(wfs_table **out, size_t nrows, wfs_error *err)
@@ -45,9 +49,11 @@ int wfs_table_new(wfs_table **out, size_t nrows, wfs_error *err)
 static void column_free(column *c)
 {
     free(c->name);
-    free(c->num);
+    if (!c->mapped) {
+        free(c->num);
+        free(c->codes);
+    }
     free(c->miss);
-    free(c->codes);
     if (c->levels)
         for (size_t k = 0; k < c->nlevels; k++) free(c->levels[k]);
     free(c->levels);
@@ -66,7 +72,14 @@ void wfs_table_free(wfs_table *t)
     free(t->cols);
     free(t->source);
     wfs_strmap_free(&t->index);
+    if (t->map) munmap(t->map, t->maplen);
     free(t);
+}
+
+void wfs_table_hold_mapping(wfs_table *t, void *map, size_t len)
+{
+    t->map = map;
+    t->maplen = len;
 }
 
 size_t wfs_table_nrows(const wfs_table *t) { return t->nrows; }
@@ -193,6 +206,37 @@ static column *new_column(wfs_table *t, const char *name, wfs_error *err)
         return NULL;
     }
     return c;
+}
+
+int wfs_table_attach(wfs_table *t, const char *name, wfs_coltype type, void *values, int mapped,
+                     uint8_t *miss, size_t nmissing, char **levels, size_t nlevels,
+                     wfs_error *err)
+{
+    column *c = new_column(t, name, err);
+    int rc = c ? 0 : err ? err->code : WFS_EINVAL;
+    if (c) {
+        c->type = type;
+        c->mapped = mapped;
+        c->num = type == WFS_NUMERIC ? values : NULL;
+        c->codes = type == WFS_CATEGORICAL ? values : NULL;
+        c->text = type == WFS_TEXT ? values : NULL;
+        c->miss = miss;
+        c->nmissing = nmissing;
+        c->levels = levels;
+        c->nlevels = nlevels;
+        if (!(rc = commit_column(t, err))) return 0;
+    }
+    /* Failed: free what was handed over. */
+    if (type == WFS_TEXT && values)
+        for (size_t i = 0; i < t->nrows; i++) free(((char **)values)[i]);
+    if (c) {
+        column_free(c); /* the arrays, levels and mask (not mapped values) */
+    } else {
+        if (levels) wfs_levels_free(levels, nlevels);
+        free(miss);
+        if (!mapped) free(values);
+    }
+    return rc;
 }
 
 int wfs_table_adopt_numeric(wfs_table *t, const char *name, double *values, uint8_t *miss,

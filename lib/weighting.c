@@ -177,51 +177,60 @@ static void cell_sums(double *S, const cal_step *s, const double *X, size_t B, c
 }
 
 /* svyrecvar, post-stratum branch: psmeans = rowsum(x oldw / psw, g) /
- * sum_g(oldw); x <- x - psmeans[g] psw, with psw = oldw * factor[g]. */
+ * sum_g(oldw); x <- x - psmeans[g] psw, with psw = oldw * factor[g].
+ * From the cell sums S (of x / factor) to psmeans m. */
+static int poststrat_adjust(const void *step, double *S, size_t B, double *m, wfs_error *err)
+{
+    const cal_step *s = step;
+    (void)err;
+    for (size_t c = 0; c < s->ncells; c++)
+        for (size_t k = 0; k < B; k++)
+            m[c * B + k] = s->cellw[c] != 0 ? S[c * B + k] / s->cellw[c] : 0;
+    return 0;
+}
+
+static void poststrat_apply(const cal_step *s, size_t i, const double *m, double *x, size_t B)
+{
+    int32_t c = s->cell[i];
+    if (c < 0) return;
+    double psw = s->oldw->w[i] * s->factor[c];
+    for (size_t k = 0; k < B; k++) x[k] -= m[c * B + k] * psw;
+}
+
 static int poststrat_resid(const cal_step *s, double *X, size_t B, wfs_error *err)
 {
     size_t n = s->n, C = s->ncells;
-    const double *ow = s->oldw->w;
     double *m = wfs_mallocarray(C * B, sizeof *m), *comp = wfs_mallocarray(C * B, sizeof *comp);
     if (!m || !comp) {
         free(m);
         free(comp);
         return wfs_nomem(err);
     }
-    cell_sums(m, s, X, B, NULL, comp);
-    for (size_t c = 0; c < C; c++)
-        for (size_t k = 0; k < B; k++)
-            m[c * B + k] = s->cellw[c] != 0 ? m[c * B + k] / s->cellw[c] : 0;
-    for (size_t i = 0; i < n; i++) {
-        int32_t c = s->cell[i];
-        if (c < 0) continue;
-        double psw = ow[i] * s->factor[c];
-        for (size_t k = 0; k < B; k++) X[i * B + k] -= m[c * B + k] * psw;
-    }
+    cell_sums(comp, s, X, B, NULL, m); /* m is the compensation here */
+    poststrat_adjust(s, comp, B, m, err);
+    for (size_t i = 0; i < n; i++) poststrat_apply(s, i, m, X + i * B, B);
     free(m);
     free(comp);
     return 0;
 }
 
 /* svyrecvar, "raking" branch: 10 sweeps of x <- x - psw_m ave(x / psw_m,
- * margin m) over the margins, run on per-cell sums S_c of x / oldw. */
-static int rake_resid(const cal_step *s, double *X, size_t B, wfs_error *err)
+ * margin m) over the margins, run on per-cell sums S_c of x / oldw (S is
+ * changed). Dc: the cells' total adjustment, x <- x - oldw Dc. */
+static int rake_adjust(const void *step, double *S, size_t B, double *Dc, wfs_error *err)
 {
-    size_t n = s->n, C = s->ncells, M = s->nmarg, maxlev = 0;
-    const double *ow = s->oldw->w;
+    const cal_step *s = step;
+    size_t C = s->ncells, M = s->nmarg, maxlev = 0;
     for (size_t m = 0; m < M; m++)
         if (s->nlev[m] > maxlev) maxlev = s->nlev[m];
-    double *ks = wfs_mallocarray(C * B, sizeof *ks);
-    double *S = wfs_mallocarray(C * B, sizeof *S);
-    double *Dc = wfs_callocarray(C * B, sizeof *Dc);
     wfs_ksum *A = wfs_callocarray(maxlev * B, sizeof *A);
     double *Nl = wfs_mallocarray(maxlev, sizeof *Nl);
-    int rc = 0;
-    if (!ks || !S || !Dc || !A || !Nl) {
-        rc = wfs_nomem(err);
-        goto out;
+    if (!A || !Nl) {
+        free(A);
+        free(Nl);
+        return wfs_nomem(err);
     }
-    cell_sums(S, s, X, B, ow, ks);
+    memset(Dc, 0, C * B * sizeof *Dc);
     for (int sweep = 0; sweep < 10; sweep++) {
         for (size_t m = 0; m < M; m++) {
             size_t L = s->nlev[m];
@@ -244,17 +253,37 @@ static int rake_resid(const cal_step *s, double *X, size_t B, wfs_error *err)
             }
         }
     }
-    for (size_t i = 0; i < n; i++) {
-        int32_t c = s->cell[i];
-        if (c < 0) continue;
-        for (size_t k = 0; k < B; k++) X[i * B + k] -= ow[i] * Dc[c * B + k];
+    free(A);
+    free(Nl);
+    return 0;
+}
+
+static void rake_apply(const cal_step *s, size_t i, const double *Dc, double *x, size_t B)
+{
+    int32_t c = s->cell[i];
+    if (c < 0) return;
+    double ow = s->oldw->w[i];
+    for (size_t k = 0; k < B; k++) x[k] -= ow * Dc[c * B + k];
+}
+
+static int rake_resid(const cal_step *s, double *X, size_t B, wfs_error *err)
+{
+    size_t n = s->n, C = s->ncells;
+    double *ks = wfs_mallocarray(C * B, sizeof *ks);
+    double *S = wfs_mallocarray(C * B, sizeof *S);
+    double *Dc = wfs_mallocarray(C * B, sizeof *Dc);
+    int rc = 0;
+    if (!ks || !S || !Dc) {
+        rc = wfs_nomem(err);
+        goto out;
     }
+    cell_sums(S, s, X, B, s->oldw->w, ks);
+    if ((rc = rake_adjust(s, S, B, Dc, err))) goto out;
+    for (size_t i = 0; i < n; i++) rake_apply(s, i, Dc, X + i * B, B);
 out:
     free(ks);
     free(S);
     free(Dc);
-    free(A);
-    free(Nl);
     return rc;
 }
 
@@ -307,7 +336,26 @@ static void calib_free(wfs_calib *cal)
     free(cal);
 }
 
-static const wfs_calib_ops calib_ops = {calib_resid, calib_copy, calib_free};
+/* One post-stratification or raking step: the engine forms its residuals
+ * from cell sums, without a rows x B array. */
+static int calib_cells(const wfs_calib *cal, const wfs_design *d, wfs_cal_cells *out)
+{
+    if (cal->nsteps != 1) return 0;
+    const cal_step *s = cal->steps[0];
+    if (s->n != d->n || (s->kind != STEP_POSTSTRAT && s->kind != STEP_RAKE)) return 0;
+    out->ncells = s->ncells;
+    out->cell = s->cell;
+    out->den = s->kind == STEP_RAKE ? s->oldw->w : NULL;
+    out->cellden = s->factor;
+    /* psw = oldw factor for a post-stratum (rake_apply, poststrat_apply) */
+    out->mul = s->oldw->w;
+    out->cellmul = s->kind == STEP_RAKE ? NULL : s->factor;
+    out->step = s;
+    out->adjust = s->kind == STEP_RAKE ? rake_adjust : poststrat_adjust;
+    return 1;
+}
+
+static const wfs_calib_ops calib_ops = {calib_resid, calib_copy, calib_free, calib_cells};
 
 /* The last calibration step of a design, or NULL. */
 static const cal_step *last_step(const wfs_design *d)

@@ -133,6 +133,18 @@ size_t wfs_edit_distance(const char *a, const char *b, size_t cap);
 int wfs_level_cmp(const char *a, const char *b);
 /* qsort comparator over char* array. */
 int wfs_cmp_strp(const void *a, const void *b);
+
+/* A value and its weight; k is scratch for wfs_sort_xw. */
+typedef struct wfs_xw {
+    union {
+        double x;
+        uint64_t k;
+    };
+    double w;
+} wfs_xw;
+/* Sort a[0..n) by x ascending, ties in their given order (no NaN; -0 comes
+ * back as +0). tmp holds n elements of scratch. Linear in n. */
+void wfs_sort_xw(wfs_xw *a, wfs_xw *tmp, size_t n);
 /* A list of names for messages: "a, b, c and 3 more". */
 void wfs_buf_name_list(wfs_buf *b, const char *const *names, size_t n, size_t max_shown);
 
@@ -148,6 +160,18 @@ int wfs_table_adopt_categorical(wfs_table *t, const char *name, int32_t *codes, 
                                 size_t nlevels, wfs_error *err);
 int wfs_table_adopt_text(wfs_table *t, const char *name, char **values, wfs_error *err);
 int wfs_table_set_source(wfs_table *t, const char *source);
+/* Files of at least this many bytes are loaded in two threads (for tests;
+ * SIZE_MAX: never). */
+void wfs_csv_split_threshold(size_t bytes);
+/* Add a column whose values (numeric, codes, or text strings) are handed
+ * over as they are: no checks, levels already in order. mapped: values
+ * lie in the table's mapping and are not freed. On failure everything
+ * handed over is freed. */
+int wfs_table_attach(wfs_table *t, const char *name, wfs_coltype type, void *values, int mapped,
+                     uint8_t *miss, size_t nmissing, char **levels, size_t nlevels,
+                     wfs_error *err);
+/* The table unmaps [map, map + len) when freed. */
+void wfs_table_hold_mapping(wfs_table *t, void *map, size_t len);
 /* Bytes held by the column arrays (for memory reports). */
 size_t wfs_table_bytes(const wfs_table *t);
 /* Shortest decimal label of a double ("1", "2.5"). */

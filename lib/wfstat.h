@@ -166,6 +166,15 @@ typedef struct wfs_csv_options {
  * categorical. Every problem is reported as "file:line:column: message". */
 int wfs_csv_read(wfs_table **out, const char *path, const wfs_csv_options *opt, wfs_error *err);
 
+/* Binary snapshots (.wfb): the table's columns with a versioned,
+ * checksummed header. Writing goes through a temporary file (WFS_EEXIST
+ * when path exists and replace is 0). Reading maps the file: numeric and
+ * categorical columns are used in place, so the file must not change while
+ * the table lives. A damaged, truncated or foreign file, or one of another
+ * format version, is refused with WFS_EPARSE before any value is used. */
+int wfs_snapshot_write(const wfs_table *t, const char *path, int replace, wfs_error *err);
+int wfs_snapshot_read(wfs_table **out, const char *path, wfs_error *err);
+
 /* Read CSV text held in memory; name is used in messages. */
 int wfs_csv_read_buffer(wfs_table **out, const char *name, const char *data, size_t len,
                         const wfs_csv_options *opt, wfs_error *err);

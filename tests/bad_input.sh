@@ -111,6 +111,31 @@ if command -v gzip >/dev/null 2>&1; then
     try gzip "$d/rows.csv.gz" parse
 fi
 
+# Binary snapshots (.wfb): truncated, damaged, of another format version,
+# or not a snapshot at all.
+printf 'a,b\n1,x\n2,y\n3,x\n' >"$d/snap.csv"
+if "$WFSTAT" -e "load \"$d/snap.csv\"; save \"$d/good.wfb\"" >/dev/null 2>&1; then
+    size=$(wc -c <"$d/good.wfb")
+    head -c $((size - 1)) "$d/good.wfb" >"$d/truncated.wfb"
+    try snapshot_truncated "$d/truncated.wfb" io
+    head -c 40 "$d/good.wfb" >"$d/header_only.wfb"
+    try snapshot_header_cut "$d/header_only.wfb" io
+    # One byte changed in the header's row count, the version, the data.
+    for at in 16 8 $((size - 60)); do
+        cp "$d/good.wfb" "$d/damaged$at.wfb"
+        printf '\377' | dd of="$d/damaged$at.wfb" bs=1 seek="$at" conv=notrunc 2>/dev/null
+        try "snapshot_damaged_at_$at" "$d/damaged$at.wfb" io
+    done
+else
+    echo "FAIL: could not write a snapshot"
+    failures=$((failures + 1))
+fi
+head -c 4096 /dev/urandom >"$d/random.wfb"
+try snapshot_random "$d/random.wfb" io
+: >"$d/empty.wfb"
+try snapshot_empty "$d/empty.wfb" io
+try snapshot_missing "$d/no-such-file.wfb" io
+
 # Paths that cannot be read as a file.
 try missing_file "$d/no-such-file.csv" io
 try not_a_directory "$d/empty.csv/x.csv" io

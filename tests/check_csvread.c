@@ -1192,6 +1192,149 @@ START_TEST(test_interrupt_and_progress)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* Loading in two parts                                                */
+/* ------------------------------------------------------------------ */
+
+void wfs_csv_split_threshold(size_t bytes); /* private: force or forbid the split */
+
+/* Load text from a file in one pass and in two parts: the same table, or
+ * the same error. Returns the one-pass result's row count (0 on error). */
+static size_t same_in_two_parts(const char *text)
+{
+    char path[] = "/tmp/wfs-split-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    size_t len = strlen(text);
+    ck_assert_int_eq((int)write(fd, text, len), (int)len);
+    close(fd);
+    wfs_table *t[2] = {NULL, NULL};
+    wfs_error err[2] = {WFS_ERROR_INIT, WFS_ERROR_INIT};
+    int rc[2];
+    for (int k = 0; k < 2; k++) {
+        wfs_csv_split_threshold(k ? 0 : SIZE_MAX);
+        rc[k] = wfs_csv_read(&t[k], path, NULL, &err[k]);
+    }
+    wfs_csv_split_threshold((size_t)16 << 20);
+    unlink(path);
+    ck_assert_int_eq(rc[0], rc[1]);
+    if (rc[0]) {
+        ck_assert_str_eq(err[1].message, err[0].message);
+        return 0;
+    }
+    size_t n = wfs_table_nrows(t[0]), nc = wfs_table_ncols(t[0]);
+    ck_assert_uint_eq(wfs_table_nrows(t[1]), n);
+    ck_assert_uint_eq(wfs_table_ncols(t[1]), nc);
+    for (size_t j = 0; j < nc; j++) {
+        ck_assert_str_eq(wfs_table_name(t[1], j), wfs_table_name(t[0], j));
+        ck_assert_int_eq(wfs_table_type(t[1], j), wfs_table_type(t[0], j));
+        ck_assert_uint_eq(wfs_table_nmissing(t[1], j), wfs_table_nmissing(t[0], j));
+        if (wfs_table_type(t[0], j) == WFS_NUMERIC) {
+            const double *a = wfs_table_numeric(t[0], j), *b = wfs_table_numeric(t[1], j);
+            ck_assert_int_eq(memcmp(a, b, n * sizeof *a), 0);
+            const uint8_t *ma = wfs_table_missing(t[0], j), *mb = wfs_table_missing(t[1], j);
+            ck_assert_int_eq(ma == NULL, mb == NULL);
+            if (ma) ck_assert_int_eq(memcmp(ma, mb, n), 0);
+        } else {
+            size_t nl = wfs_table_nlevels(t[0], j);
+            ck_assert_uint_eq(wfs_table_nlevels(t[1], j), nl);
+            for (size_t k = 0; k < nl; k++)
+                ck_assert_str_eq(wfs_table_level(t[1], j, k), wfs_table_level(t[0], j, k));
+            const int32_t *a = wfs_table_codes(t[0], j), *b = wfs_table_codes(t[1], j);
+            ck_assert_int_eq(memcmp(a, b, n * sizeof *a), 0);
+        }
+    }
+    wfs_table_free(t[0]);
+    wfs_table_free(t[1]);
+    return n;
+}
+
+/* text made of head, then `rows` copies of first, then of second. */
+static char *halves(const char *head, const char *first, const char *second, size_t rows)
+{
+    size_t cap = strlen(head) + rows * (strlen(first) + strlen(second)) + 1;
+    char *s = malloc(cap), *p = s;
+    ck_assert_ptr_nonnull(s);
+    p += sprintf(p, "%s", head);
+    for (size_t i = 0; i < rows; i++) p += sprintf(p, "%s", first);
+    for (size_t i = 0; i < rows; i++) p += sprintf(p, "%s", second);
+    return s;
+}
+
+START_TEST(test_two_parts_same_table)
+{
+    static const struct {
+        const char *head, *first, *second;
+    } cases[] = {
+        /* levels in another order, and new ones, in the second half */
+        {"a,f,g\n", "1,x,p\n2,y,p\n", "3,z,q\n4,x,r\n"},
+        /* missing values only in one half or the other */
+        {"a,b\n", "1,NA\n2,\n", "3,4\n5,6\n"},
+        {"a,b\n", "1,2\n", ",7\nNA,8\n"},
+        /* text from the first row in both halves; text only later in the first */
+        {"a,t\n", "1,x y\n", "2,z\n"},
+        {"t,u\n", "1,2\n", "a,b\n"},
+        {"t,u\n", "a,1\n", "2,2\n"},
+        /* quoted fields with line ends and delimiters inside, around the middle */
+        {"a,q\n", "1,\"two\nlines, and \"\"quotes\"\"\"\n", "2,\"x\ny\"\n"},
+        /* CRLF, blank lines, a byte-order mark */
+        {"\xef\xbb\xbf" "a,b\r\n", "1,x\r\n\r\n", "2,y\r\n"},
+        /* errors in the second half: a short row, a bad quote, a huge number */
+        {"a,b\n", "1,2\n", "3\n"},
+        {"a,b\n", "1,2\n", "3,x\"y\n"},
+        {"a,b\n", "1,2\n", "3,1e999\n"},
+        /* and in the first */
+        {"a,b\n", "1,2,3\n", "4,5\n"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        for (size_t rows = 1; rows <= 600; rows = rows * 5 + 1) {
+            char *text = halves(cases[c].head, cases[c].first, cases[c].second, rows);
+            same_in_two_parts(text);
+            free(text);
+        }
+    }
+    /* One quoted field over the middle of the file: the split falls
+     * inside it, and the load goes again in one pass. */
+    char *big = malloc(20000);
+    ck_assert_ptr_nonnull(big);
+    char *p = big + sprintf(big, "a,b\n1,\"");
+    for (int i = 0; i < 1000; i++) p += sprintf(p, "line %d\n", i);
+    sprintf(p, "\"\n2,x\n");
+    ck_assert_uint_eq(same_in_two_parts(big), 2);
+    free(big);
+}
+END_TEST
+
+/* Short labels go through a small cache in front of the level table:
+ * thousands of distinct labels of 1 to 8 bytes, in an order that makes
+ * them evict each other, must each read back as themselves. */
+START_TEST(test_many_short_levels)
+{
+    size_t rows = 20000, cap = rows * 12 + 16;
+    char *text = malloc(cap), *p = text;
+    char (*want)[12] = malloc(rows * sizeof *want);
+    ck_assert(text && want);
+    p += sprintf(p, "f\n");
+    uint32_t s = 12345;
+    for (size_t i = 0; i < rows; i++) {
+        s = s * 1103515245u + 12345u;
+        unsigned v = (s >> 8) % 3000, len = 1 + v % 8;
+        for (unsigned k = 0; k < len; k++) want[i][k] = (char)('a' + (v >> (k % 4)) % 26);
+        want[i][0] = (char)('A' + v % 26); /* not a number */
+        want[i][len] = '\0';
+        p += sprintf(p, "%s\n", want[i]);
+    }
+    wfs_table *t = load_ok(text);
+    ck_assert_uint_eq(wfs_table_nrows(t), rows);
+    const int32_t *codes = wfs_table_codes(t, 0);
+    for (size_t i = 0; i < rows; i++)
+        ck_assert_str_eq(wfs_table_level(t, 0, (size_t)codes[i]), want[i]);
+    wfs_table_free(t);
+    free(text);
+    free(want);
+}
+END_TEST
+
 static Suite *csvread_suite(void)
 {
     Suite *s = suite_create("csvread");
@@ -1207,6 +1350,7 @@ static Suite *csvread_suite(void)
     tcase_add_test(tc, test_inference);
     tcase_add_test(tc, test_inference_late_flip);
     tcase_add_test(tc, test_levels_sorted_as_r);
+    tcase_add_test(tc, test_many_short_levels);
     tcase_add_test(tc, test_valid_utf8_accepted);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
@@ -1240,6 +1384,7 @@ static Suite *csvread_suite(void)
     tcase_add_test(tc, test_long_quoted_field_linear_time);
     tcase_add_test(tc, test_wide_header_linear_time);
     tcase_add_test(tc, test_interrupt_and_progress);
+    tcase_add_test(tc, test_two_parts_same_table);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return s;

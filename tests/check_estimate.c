@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "wfstat.h"
+#include "wfs-private.h"
 
 #define NA NAN
 
@@ -601,6 +602,59 @@ START_TEST(test_prop_numeric_and_mean_of_categorical)
 }
 END_TEST
 
+/* ---- the radix sort behind quantiles ---- */
+
+typedef struct ref_xw {
+    double x, w;
+    size_t i;
+} ref_xw;
+
+static int cmp_ref_xw(const void *a, const void *b)
+{
+    const ref_xw *p = a, *q = b;
+    if (p->x < q->x) return -1;
+    if (p->x > q->x) return 1;
+    return p->i < q->i ? -1 : p->i > q->i;
+}
+
+/* The radix sort orders as a stable comparison sort: ties (and -0 with
+ * +0) stay in their given order, negatives before positives, extremes. */
+START_TEST(test_sort_xw_matches_stable_sort)
+{
+    static const size_t sizes[] = {0, 1, 2, 7, 63, 64, 65, 1000, 20000};
+    static const double special[] = {-0.0, 0.0, -1e308, 1e308, 5e-324, -5e-324, 1, -1, 2.5};
+    uint64_t state = 88172645463325252u;
+    for (size_t t = 0; t < sizeof sizes / sizeof *sizes; t++) {
+        size_t n = sizes[t];
+        wfs_xw *a = malloc((n ? n : 1) * sizeof *a), *tmp = malloc((n ? n : 1) * sizeof *tmp);
+        ref_xw *r = malloc((n ? n : 1) * sizeof *r);
+        ck_assert(a && tmp && r);
+        for (size_t i = 0; i < n; i++) {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            double x;
+            if (state % 5 == 0) x = special[(state >> 8) % 9];
+            else if (state % 5 == 1) x = (double)((int)((state >> 8) % 21) - 10); /* ties */
+            else x = ((double)(state >> 11) / 9007199254740992.0 - 0.5) * 1e6;
+            a[i].x = r[i].x = x;
+            a[i].w = r[i].w = (double)i; /* the weight tells the original position */
+            r[i].i = i;
+        }
+        wfs_sort_xw(a, tmp, n);
+        qsort(r, n, sizeof *r, cmp_ref_xw);
+        for (size_t i = 0; i < n; i++) {
+            ck_assert_msg(a[i].w == r[i].w, "n=%zu: position %zu holds row %g, expected %g", n, i,
+                          a[i].w, r[i].w);
+            ck_assert(a[i].x == r[i].x);
+        }
+        free(a);
+        free(tmp);
+        free(r);
+    }
+}
+END_TEST
+
 /* ---- quantiles ---- */
 
 /* y 10, 20, 30, 40 with weights 1, 2, 3, 4: cumulative 1, 3, 6, 10. */
@@ -732,6 +786,80 @@ START_TEST(test_by_numeric_levels)
     /* Domain "2.5" holds one row: its df is 0 and it has no interval. */
     ck_assert_double_eq(est(r, 1)->df, 0);
     wfs_result_free(r);
+    wfs_design_free(d);
+    wfs_table_free(t);
+}
+END_TEST
+
+/* A by gives the same numbers whether its domains are accumulated in one
+ * pass (the dense domains x units table) or one at a time. */
+void wfs_by_batch_limit(size_t cells);
+
+START_TEST(test_by_one_pass_matches_domain_by_domain)
+{
+    enum { N = 400 };
+    static double y[N], x[N], w[N], psu[N];
+    static const char *g[N], *h[N], *f[N];
+    static const char *const glev[] = {"a", "b", "c", "d", "e", "f", "g"};
+    static const char *const hlev[] = {"s1", "s2", "s3"};
+    static const char *const flev[] = {"p", "q", "r"};
+    uint64_t s = 42;
+    for (size_t i = 0; i < N; i++) {
+        s = s * 6364136223846793005u + 1442695040888963407u;
+        y[i] = (double)(s >> 40) / 1e5;
+        x[i] = 1 + (double)(s >> 50) / 100;
+        w[i] = 1 + (double)((s >> 20) % 50);
+        psu[i] = (double)((s >> 30) % 40) + 1;
+        g[i] = glev[(s >> 33) % 7];
+        h[i] = hlev[(size_t)psu[i] % 3];
+        f[i] = flev[(s >> 36) % 3];
+        if (i % 37 == 5) y[i] = NAN;
+    }
+    wfs_table *t = table_of(N);
+    num(t, "y", y);
+    num(t, "x", x);
+    num(t, "w", w);
+    num(t, "psu", psu);
+    str(t, "g", g);
+    str(t, "h", h);
+    str(t, "f", f);
+    wfs_design_spec spec = WFS_DESIGN_SPEC_INIT;
+    spec.weight = "w";
+    spec.strata = "h";
+    spec.cluster[0] = "psu";
+    spec.ncluster = 1;
+    wfs_design *d = NULL;
+    wfs_error err = WFS_ERROR_INIT;
+    ck_assert_msg(wfs_design_new(&d, t, &spec, &err) == 0, "%s", err.message);
+    const char *by[] = {"g"};
+    const char *vars[] = {"y"};
+    for (int k = 0; k < 4; k++) {
+        wfs_result *r[2];
+        for (int pass = 0; pass < 2; pass++) {
+            wfs_by_batch_limit(pass ? 0 : (size_t)1 << 22);
+            wfs_est_options o = WFS_EST_OPTIONS_INIT;
+            o.by = by;
+            o.nby = 1;
+            if (k == 3) o.filter = "x > 1.5";
+            int rc = k == 0 ? wfs_mean(&r[pass], d, vars, 1, &o, &err)
+                   : k == 1 ? wfs_prop(&r[pass], d, "f", &o, &err)
+                   : k == 2 ? wfs_ratio(&r[pass], d, "y", "x", &o, &err)
+                            : wfs_total(&r[pass], d, vars, 1, &o, &err);
+            ck_assert_msg(rc == 0, "%s", err.message);
+        }
+        wfs_by_batch_limit((size_t)1 << 22);
+        size_t ne = wfs_result_nestimates(r[0]);
+        ck_assert_uint_gt(ne, 6);
+        ck_assert_uint_eq(wfs_result_nestimates(r[1]), ne);
+        for (size_t e = 0; e < ne; e++) {
+            const wfs_estimate *a = est(r[0], e), *b = est(r[1], e);
+            ck_assert(memcmp(&a->estimate, &b->estimate, sizeof a->estimate) == 0);
+            ck_assert(memcmp(&a->se, &b->se, sizeof a->se) == 0);
+            ck_assert(a->df == b->df && a->n == b->n);
+        }
+        wfs_result_free(r[0]);
+        wfs_result_free(r[1]);
+    }
     wfs_design_free(d);
     wfs_table_free(t);
 }
@@ -1039,11 +1167,13 @@ static Suite *estimate_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("quantiles");
     tcase_add_test(tc, test_quantile_rules);
+    tcase_add_test(tc, test_sort_xw_matches_stable_sort);
     tcase_add_test(tc, test_quantile_woodruff);
     suite_add_tcase(s, tc);
     tc = tcase_create("domains");
     tcase_add_test(tc, test_by_numeric_levels);
     tcase_add_test(tc, test_by_two_variables_order);
+    tcase_add_test(tc, test_by_one_pass_matches_domain_by_domain);
     tcase_add_test(tc, test_filter_domain);
     tcase_add_test(tc, test_empty_domains);
     tcase_add_test(tc, test_missing_values_excluded);

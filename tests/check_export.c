@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <unistd.h>
 
 #include "wfstat.h"
@@ -208,6 +210,148 @@ START_TEST(csv_interrupted)
 }
 END_TEST
 
+/* ---- binary snapshots ---- */
+
+static wfs_table *snapshot_table(void)
+{
+    wfs_table *t;
+    wfs_error err = WFS_ERROR_INIT;
+    static const double y[5] = {1.5, NAN, -0.0, 1e300, 42};
+    static const int32_t codes[5] = {1, 0, -1, 1, 0};
+    static const char *const levels[2] = {"a", "b"};
+    static const char *const text[5] = {"x", NULL, "", "long text, with comma", "z"};
+    ck_assert_int_eq(wfs_table_new(&t, 5, &err), 0);
+    ck_assert_int_eq(wfs_table_add_numeric(t, "y", y, NULL, &err), 0);
+    ck_assert_int_eq(wfs_table_add_categorical(t, "f", codes, levels, 2, &err), 0);
+    ck_assert_int_eq(wfs_table_add_text(t, "note", text, &err), 0);
+    return t;
+}
+
+START_TEST(snapshot_round_trip)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/t.wfb", dir);
+    wfs_error err = WFS_ERROR_INIT;
+    wfs_table *t = snapshot_table(), *u;
+    ck_assert_int_eq(wfs_snapshot_write(t, p, 0, &err), 0);
+    ck_assert_int_eq(wfs_snapshot_write(t, p, 0, &err), WFS_EEXIST);
+    ck_assert_int_eq(wfs_snapshot_write(t, p, 1, &err), 0);
+    ck_assert_int_eq(nfiles(), 1);
+    ck_assert_int_eq(wfs_snapshot_read(&u, p, &err), 0);
+    ck_assert_uint_eq(wfs_table_nrows(u), 5);
+    ck_assert_uint_eq(wfs_table_ncols(u), 3);
+    for (size_t j = 0; j < 3; j++) {
+        ck_assert_str_eq(wfs_table_name(u, j), wfs_table_name(t, j));
+        ck_assert_int_eq(wfs_table_type(u, j), wfs_table_type(t, j));
+        ck_assert_uint_eq(wfs_table_nmissing(u, j), wfs_table_nmissing(t, j));
+    }
+    const double *a = wfs_table_numeric(t, 0), *b = wfs_table_numeric(u, 0);
+    ck_assert_int_eq(memcmp(a, b, 5 * sizeof *a), 0);
+    ck_assert_int_eq(memcmp(wfs_table_missing(t, 0), wfs_table_missing(u, 0), 5), 0);
+    ck_assert_int_eq(memcmp(wfs_table_codes(t, 1), wfs_table_codes(u, 1), 5 * sizeof(int32_t)), 0);
+    ck_assert_uint_eq(wfs_table_nlevels(u, 1), 2);
+    ck_assert_str_eq(wfs_table_level(u, 1, 1), "b");
+    const char *const *tt = wfs_table_text(t, 2), *const *tu = wfs_table_text(u, 2);
+    for (size_t i = 0; i < 5; i++) {
+        if (!tt[i]) ck_assert_ptr_null(tu[i]);
+        else ck_assert_str_eq(tu[i], tt[i]);
+    }
+    /* A mapped column can be replaced in place (copy on write). */
+    static const double z[5] = {1, 2, 3, 4, NAN};
+    ck_assert_int_eq(wfs_table_set_numeric(u, 0, z, &err), 0);
+    ck_assert(wfs_table_numeric(u, 0)[3] == 4);
+    wfs_table_free(u);
+    /* The file is unchanged. */
+    ck_assert_int_eq(wfs_snapshot_read(&u, p, &err), 0);
+    ck_assert(wfs_table_numeric(u, 0)[3] == 1e300);
+    wfs_table_free(u);
+    /* No rows, no columns. */
+    wfs_table *e;
+    ck_assert_int_eq(wfs_table_new(&e, 0, &err), 0);
+    ck_assert_int_eq(wfs_snapshot_write(e, p, 1, &err), 0);
+    ck_assert_int_eq(wfs_snapshot_read(&u, p, &err), 0);
+    ck_assert_uint_eq(wfs_table_ncols(u), 0);
+    wfs_table_free(u);
+    wfs_table_free(e);
+    wfs_table_free(t);
+}
+END_TEST
+
+static size_t file_bytes(const char *p, unsigned char *buf, size_t cap)
+{
+    FILE *f = fopen(p, "rb");
+    ck_assert_ptr_nonnull(f);
+    size_t n = fread(buf, 1, cap, f);
+    fclose(f);
+    return n;
+}
+
+static void put_bytes(const char *p, const unsigned char *buf, size_t n)
+{
+    FILE *f = fopen(p, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(buf, 1, n, f), n);
+    fclose(f);
+}
+
+/* Reading q must fail with a message holding want. */
+static void refused(const char *q, const char *want)
+{
+    wfs_error err = WFS_ERROR_INIT;
+    wfs_table *u = (wfs_table *)&err;
+    ck_assert_int_ne(wfs_snapshot_read(&u, q, &err), 0);
+    ck_assert_ptr_null(u);
+    ck_assert_msg(strstr(err.message, want), "message \"%s\" lacks \"%s\"", err.message, want);
+}
+
+START_TEST(snapshot_refuses_damage)
+{
+    char p[512], q[512];
+    snprintf(p, sizeof p, "%s/t.wfb", dir);
+    snprintf(q, sizeof q, "%s/bad.wfb", dir);
+    wfs_error err = WFS_ERROR_INIT;
+    wfs_table *t = snapshot_table();
+    ck_assert_int_eq(wfs_snapshot_write(t, p, 0, &err), 0);
+    wfs_table_free(t);
+    static unsigned char buf[1 << 16], bad[(1 << 16) + 1];
+    size_t n = file_bytes(p, buf, sizeof buf);
+    ck_assert_uint_gt(n, 96);
+    uint64_t mlen;
+    memcpy(&mlen, buf + 40, 8);
+    size_t data = (size_t)((96 + mlen + 63) / 64 * 64); /* the first column's values */
+    struct {
+        size_t at; /* byte to change, or SIZE_MAX */
+        size_t len;
+        const char *want;
+    } cases[] = {
+        {SIZE_MAX, n - 1, "truncated"},
+        {SIZE_MAX, 50, "header is cut short"},
+        {SIZE_MAX, 7, "not a wfstat snapshot"},
+        {SIZE_MAX, 0, "not a wfstat snapshot"},
+        {0, n, "not a wfstat snapshot"},
+        {8, n, "format version"},
+        {20, n, "header is damaged"},
+        {100, n, "column list is damaged"},
+        {data + 3, n, "column \"y\" is damaged"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        memcpy(bad, buf, n);
+        if (cases[k].at != SIZE_MAX) bad[cases[k].at] ^= 0x5a;
+        put_bytes(q, bad, cases[k].len);
+        refused(q, cases[k].want);
+    }
+    /* A longer file than the header says, and no file at all. */
+    memcpy(bad, buf, n);
+    bad[n] = 0;
+    put_bytes(q, bad, n + 1);
+    refused(q, "longer than");
+    unlink(q);
+    refused(q, "cannot open");
+    refused(dir, "not a regular file");
+    refused("/dev/null", "not a regular file");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("export");
@@ -219,6 +363,8 @@ int main(void)
     tcase_add_test(tc, csv_reads_back);
     tcase_add_test(tc, csv_weights);
     tcase_add_test(tc, csv_interrupted);
+    tcase_add_test(tc, snapshot_round_trip);
+    tcase_add_test(tc, snapshot_refuses_damage);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_ENV);
