@@ -5,7 +5,12 @@
  * clusters, finite-population corrections, lonely-PSU policies), Taylor and
  * replicate variances, and the estimators of R's survey package. Every
  * analysis fills a wfs_result; renderers turn results into text, CSV,
- * Markdown or JSON. The library never prints, exits or aborts on bad input.
+ * Markdown or JSON. The library never prints, exits or aborts on bad input,
+ * and checks the status of every GSL routine it calls. GSL's default error
+ * handler aborts the process before a status can be returned, so a program
+ * using libwfstat must call gsl_set_error_handler_off() once at start-up,
+ * as wfstat does (otherwise, for example, collinear calibration variables
+ * abort inside GSL instead of returning WFS_EINVAL).
  *
  * Conventions used by every function below:
  *  - A fallible function returns 0 or a negative WFS_E... code and fills the
