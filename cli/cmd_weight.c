@@ -223,45 +223,41 @@ static const char *const keys_rake[] = {"maxit", "epsilon", NULL};
 static const char *const keys_calibrate[] = {"method", "bounds",  "population",
                                              "maxit",  "epsilon", NULL};
 
-int cmd_poststratify(session *s, const cmdline *cl)
+typedef int (*margins_run)(wfs_design **, wfs_result **, const wfs_design *, const wfs_margins *,
+                           const wfs_weighting_options *, wfs_error *);
+
+/* poststratify and rake: margins from the command line or a file, one
+ * library call, the new design installed. cross: VAR*VAR allowed. */
+static int margins_command(session *s, const cmdline *cl, int cross, const char *const *keys,
+                           margins_run run)
 {
     dataset *d = cli_need_design(s);
     if (!d || no_domain(s, cl)) return 1;
     const char *vars[8], *file;
     size_t nv;
-    if (positional(s, cl, vars, &nv, &file, 1)) return 1;
+    if (positional(s, cl, vars, &nv, &file, cross)) return 1;
     wfs_weighting_options o;
     if (common_options(s, cl, d, &o)) return 1;
     wfs_margins *m;
-    if (build_margins(s, cl, keys_poststratify, 0, vars, nv, file, 0, &m)) return 1;
+    if (build_margins(s, cl, keys, 0, vars, nv, file, 0, &m)) return 1;
     wfs_error err = WFS_ERROR_INIT;
     wfs_design *nd;
     wfs_result *r;
-    int rc = wfs_poststratify_run(&nd, &r, d->design, m, &o, &err);
+    o.control = &(wfs_control){&s->interrupt, NULL, NULL};
+    int rc = run(&nd, &r, d->design, m, &o, &err);
     wfs_margins_free(m);
     if (rc) return cli_lib_error(s, &err);
     return install(s, d, nd, r);
 }
 
+int cmd_poststratify(session *s, const cmdline *cl)
+{
+    return margins_command(s, cl, 1, keys_poststratify, wfs_poststratify_run);
+}
+
 int cmd_rake(session *s, const cmdline *cl)
 {
-    dataset *d = cli_need_design(s);
-    if (!d || no_domain(s, cl)) return 1;
-    const char *vars[8], *file;
-    size_t nv;
-    if (positional(s, cl, vars, &nv, &file, 0)) return 1;
-    wfs_weighting_options o;
-    if (common_options(s, cl, d, &o)) return 1;
-    wfs_margins *m;
-    if (build_margins(s, cl, keys_rake, 0, vars, nv, file, 0, &m)) return 1;
-    wfs_error err = WFS_ERROR_INIT;
-    wfs_design *nd;
-    wfs_result *r;
-    o.control = &(wfs_control){&s->interrupt, NULL, NULL};
-    int rc = wfs_rake_run(&nd, &r, d->design, m, &o, &err);
-    wfs_margins_free(m);
-    if (rc) return cli_lib_error(s, &err);
-    return install(s, d, nd, r);
+    return margins_command(s, cl, 0, keys_rake, wfs_rake_run);
 }
 
 int cmd_calibrate(session *s, const cmdline *cl)
@@ -293,7 +289,7 @@ int cmd_calibrate(session *s, const cmdline *cl)
             return cli_error(s, "bounds= takes LO,HI, bounds on g = new weight / old weight, e.g. "
                                 "bounds=0.5,3");
         }
-        if (!ok || isinf(lh[0])) {
+        if (isinf(lh[0])) {
             s->errpos = (long)b->key->pos;
             return cli_error(s, "bounds= takes LO,HI with a finite LO, e.g. bounds=0.5,3 or "
                                 "bounds=0,inf");
