@@ -12,6 +12,7 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "wfstat.h"
 
@@ -256,6 +257,18 @@ char *cli_man_commands(void);
 
 /* Handlers. */
 int cmd_load(session *s, const cmdline *cl);
+/* A relative input path (data, script, margins, model) that does not exist
+ * from the current directory is looked up beside the script being run.
+ * Returns a malloc'd path, NULL when out of memory. */
+char *cli_resolve_input(const session *s, const char *path);
+/* Progress of long work on stderr, for a wfs_control: shown on a terminal
+ * after a second, when set progress=on; clear the line when ps.shown. */
+typedef struct cli_progress {
+    session *s;
+    time_t start;
+    int shown;
+} cli_progress;
+void cli_show_progress(void *ud, double frac, const char *what);
 int cmd_replicate(session *s, const cmdline *cl);
 int cmd_use(session *s, const cmdline *cl);
 int cmd_describe(session *s, const cmdline *cl);

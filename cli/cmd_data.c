@@ -15,7 +15,7 @@
 
 /* A relative input path that does not exist from the current directory is
  * looked up beside the script being run. Returns a malloc'd path. */
-static char *resolve_input(const session *s, const char *path)
+char *cli_resolve_input(const session *s, const char *path)
 {
     struct stat st;
     if (path[0] == '/' || stat(path, &st) == 0 || !s->src_name || s->interactive)
@@ -59,15 +59,9 @@ static int valid_name(const char *s)
     return 1;
 }
 
-typedef struct progress_state {
-    session *s;
-    time_t start;
-    int shown;
-} progress_state;
-
-static void show_progress(void *ud, double frac, const char *what)
+void cli_show_progress(void *ud, double frac, const char *what)
 {
-    progress_state *ps = ud;
+    cli_progress *ps = ud;
     /* Only for work that takes a while, and only on a terminal. */
     if (!ps->s->set.progress || !isatty(2)) return;
     if (!ps->shown && time(NULL) - ps->start < 1) return;
@@ -124,10 +118,10 @@ int cmd_load(session *s, const cmdline *cl)
         co.na = nabuf;
     }
     co.max_memory = cli_memory_limit();
-    progress_state ps = {s, time(NULL), 0};
-    wfs_control ctl = {&s->interrupt, show_progress, &ps};
+    cli_progress ps = {s, time(NULL), 0};
+    wfs_control ctl = {&s->interrupt, cli_show_progress, &ps};
     co.control = &ctl;
-    char *full = resolve_input(s, path);
+    char *full = cli_resolve_input(s, path);
     if (!full) return cli_error(s, "out of memory");
     wfs_table *t;
     wfs_error err = WFS_ERROR_INIT;
@@ -554,7 +548,7 @@ int cmd_run(session *s, const cmdline *cl)
 {
     if (cl->npos != 1 || cl->pos[0]->kind != TK_STRING)
         return cli_error(s, "run takes a quoted script name: run \"script.wfs\"");
-    char *path = resolve_input(s, cl->pos[0]->text);
+    char *path = cli_resolve_input(s, cl->pos[0]->text);
     if (!path) return cli_error(s, "out of memory");
     int quiet = cli_flag(cl, "quiet");
     s->quiet += quiet;

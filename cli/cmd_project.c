@@ -6,9 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "wfs-private.h"
@@ -21,41 +19,6 @@ const cli_option cli_project_options[] = {
     {"scenario", OPT_VALUE, NULL, "base", "apply the rows of this scenario of the model"},
     {"plot", OPT_FLAG_OR_VALUE, NULL, "all", "draw a fan chart of the headcount of a role"},
     {NULL, 0, NULL, NULL, NULL}};
-
-/* A relative model path that does not exist from the current directory is
- * looked up beside the script being run, as load does. Returns a malloc'd
- * path. */
-static char *resolve_model(const session *s, const char *path)
-{
-    struct stat st;
-    if (path[0] == '/' || stat(path, &st) == 0 || !s->src_name || s->interactive)
-        return wfs_strdup(path);
-    const char *slash = strrchr(s->src_name, '/');
-    if (!slash) return wfs_strdup(path);
-    wfs_buf b = WFS_BUF_INIT;
-    wfs_buf_add(&b, s->src_name, (size_t)(slash - s->src_name) + 1);
-    wfs_buf_puts(&b, path);
-    char *p = wfs_buf_take(&b, NULL);
-    if (p && stat(p, &st) == 0) return p;
-    free(p);
-    return wfs_strdup(path);
-}
-
-typedef struct progress_state {
-    session *s;
-    time_t start;
-    int shown;
-} progress_state;
-
-static void show_progress(void *ud, double frac, const char *what)
-{
-    progress_state *ps = ud;
-    if (!ps->s->set.progress || !isatty(2)) return;
-    if (!ps->shown && time(NULL) - ps->start < 1) return;
-    ps->shown = 1;
-    fprintf(stderr, "\r%s %3.0f%%", what, frac * 100);
-    fflush(stderr);
-}
 
 /* A whole number option within [lo, hi]; *out keeps its default when the
  * option is absent. */
@@ -200,7 +163,7 @@ int cmd_project(session *s, const cmdline *cl)
     const char *plot = cli_flag(cl, "plot") ? "all" : cli_opt_text(cl, "plot");
     if (cli_opt(cl, "plot") && !plot) return cli_error(s, "plot= takes one role, or all");
 
-    char *full = resolve_model(s, path);
+    char *full = cli_resolve_input(s, path);
     if (!full) return cli_error(s, "out of memory");
     wfs_error err = WFS_ERROR_INIT;
     wfs_model *m;
@@ -228,8 +191,8 @@ int cmd_project(session *s, const cmdline *cl)
             return rc;
         }
     }
-    progress_state ps = {s, time(NULL), 0};
-    wfs_control ctl = {&s->interrupt, show_progress, &ps};
+    cli_progress ps = {s, time(NULL), 0};
+    wfs_control ctl = {&s->interrupt, cli_show_progress, &ps};
     po.control = &ctl;
     wfs_projection *p;
     rc = wfs_projection_run(&p, m, &po, &err);

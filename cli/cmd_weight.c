@@ -11,7 +11,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 #include "cmd_weight.h"
@@ -25,24 +24,6 @@ static int is_option_key(const cmdopt *o, const char *const *keys)
     for (; *keys; keys++)
         if (strcmp(o->key->text, *keys) == 0) return 1;
     return 0;
-}
-
-/* A relative margins file that does not exist from the current directory
- * is looked up beside the script being run, as load does. */
-static char *resolve_path(const session *s, const char *path)
-{
-    struct stat st;
-    if (path[0] == '/' || stat(path, &st) == 0 || !s->src_name || s->interactive)
-        return wfs_strdup(path);
-    const char *slash = strrchr(s->src_name, '/');
-    if (!slash) return wfs_strdup(path);
-    wfs_buf b = WFS_BUF_INIT;
-    wfs_buf_add(&b, s->src_name, (size_t)(slash - s->src_name) + 1);
-    wfs_buf_puts(&b, path);
-    char *p = wfs_buf_take(&b, NULL);
-    if (p && stat(p, &st) == 0) return p;
-    free(p);
-    return wfs_strdup(path);
 }
 
 static int parse_number(const token *t, double *x)
@@ -148,7 +129,7 @@ static int build_margins(session *s, const cmdline *cl, const char *const *keys,
         }
     }
     if (file) {
-        char *path = resolve_path(s, file);
+        char *path = cli_resolve_input(s, file);
         if (!path) {
             wfs_margins_free(m);
             return cli_error(s, "out of memory");
