@@ -104,25 +104,6 @@ static int lin_cov(double *V, const lin *L, int *lonely, wfs_error *err)
     return rc;
 }
 
-/* A variable the analysis can use: present, not text, not all missing. */
-static long use_var(const wfs_design *d, const char *name, wfs_error *err)
-{
-    long col = wfs_table_find(d->t, name);
-    if (col < 0) {
-        wfs_fail_unknown_variable(err, d->t, name);
-        return -1;
-    }
-    if (wfs_table_type(d->t, (size_t)col) == WFS_TEXT) {
-        wfs_fail(err, WFS_ETYPE, "variable \"%s\" is text; it cannot be analysed", name);
-        return -1;
-    }
-    if (wfs_table_nmissing(d->t, (size_t)col) == d->n) {
-        wfs_fail(err, WFS_EDOMAIN, "variable \"%s\" has no non-missing values", name);
-        return -1;
-    }
-    return col;
-}
-
 static int err_code(const wfs_error *err, int dflt)
 {
     return err && err->code ? err->code : dflt;
@@ -168,12 +149,12 @@ static int lin_stat(lin *L, const wfs_domains *D, wfs_stat stat, const char *var
                     levset *ls, size_t *nl, size_t *nmiss, const wfs_control *ctl, wfs_error *err)
 {
     const wfs_design *d = L->d;
-    long cy = use_var(d, var, err), cx = -1;
+    long cy = wfs_analysis_var(d, var, err), cx = -1;
     if (cy < 0) return err_code(err, WFS_ENOTFOUND);
     int categorical = wfs_table_type(d->t, (size_t)cy) == WFS_CATEGORICAL;
     if (stat == WFS_STAT_MEAN && categorical) stat = WFS_STAT_PROP;
     if (stat == WFS_STAT_RATIO || stat == WFS_STAT_TOTAL) {
-        if (stat == WFS_STAT_RATIO && (cx = use_var(d, den, err)) < 0)
+        if (stat == WFS_STAT_RATIO && (cx = wfs_analysis_var(d, den, err)) < 0)
             return err_code(err, WFS_ENOTFOUND);
         const char *bad = categorical ? var
                           : cx >= 0 && wfs_table_type(d->t, (size_t)cx) != WFS_NUMERIC ? den
@@ -663,9 +644,9 @@ int wfs_change(wfs_result **out, const wfs_design *da, const wfs_design *db, con
     const char *names[2] = {name_a, name_b};
     /* The variables must mean the same in both waves. */
     for (size_t v = 0; v < nvars; v++) {
-        long ca = use_var(da, vars[v], err);
+        long ca = wfs_analysis_var(da, vars[v], err);
         if (ca < 0) return prefix_error(err, name_a);
-        long cb = use_var(db, vars[v], err);
+        long cb = wfs_analysis_var(db, vars[v], err);
         if (cb < 0) return prefix_error(err, name_b);
         wfs_coltype ta = wfs_table_type(da->t, (size_t)ca), tb = wfs_table_type(db->t, (size_t)cb);
         if (ta != tb)
@@ -900,12 +881,12 @@ static int cmp_double(const void *a, const void *b)
 static int likert_scale(levset *ls, const wfs_design *d, const char *const *vars, size_t nvars,
                         size_t v, double *scale, size_t *nscale, wfs_error *err)
 {
-    long col = use_var(d, vars[v], err);
+    long col = wfs_analysis_var(d, vars[v], err);
     if (col < 0) return err_code(err, WFS_ENOTFOUND);
     if (wfs_table_type(d->t, (size_t)col) == WFS_CATEGORICAL) return levset_make(ls, d, col, vars[v], err);
     if (*nscale == 0) {
         for (size_t j = 0; j < nvars; j++) {
-            long c = use_var(d, vars[j], err);
+            long c = wfs_analysis_var(d, vars[j], err);
             if (c < 0) return err_code(err, WFS_ENOTFOUND);
             if (wfs_table_type(d->t, (size_t)c) != WFS_NUMERIC) continue;
             const double *y = wfs_table_numeric(d->t, (size_t)c);
@@ -964,7 +945,7 @@ int wfs_likert(wfs_result **out, const wfs_design *d, const char *const *vars, s
     /* One scale for the battery: all numeric items, or categorical items
      * with the same levels. */
     for (size_t v = 0; v < nvars && !rc; v++) {
-        long c0 = use_var(d, vars[0], err), cv = use_var(d, vars[v], err);
+        long c0 = wfs_analysis_var(d, vars[0], err), cv = wfs_analysis_var(d, vars[v], err);
         if (c0 < 0 || cv < 0) {
             rc = err_code(err, WFS_ENOTFOUND);
             break;
@@ -1101,7 +1082,7 @@ int wfs_multi(wfs_result **out, const wfs_design *d, const char *const *vars, si
     if (rc) return rc;
     if (nvars == 0) return wfs_fail(err, WFS_EINVAL, "name at least one item");
     for (size_t v = 0; v < nvars; v++) {
-        long col = use_var(d, vars[v], err);
+        long col = wfs_analysis_var(d, vars[v], err);
         if (col < 0) return err_code(err, WFS_ENOTFOUND);
         if (wfs_table_type(d->t, (size_t)col) != WFS_NUMERIC)
             return wfs_fail(err, WFS_ETYPE,
@@ -1305,7 +1286,7 @@ int wfs_decompose(wfs_result **out, const wfs_decompose_spec *sp, const wfs_est_
         vars[0] = sp->num;
         for (size_t j = 0; j < sp->nden; j++) vars[j + 1] = sp->den[j];
         for (size_t j = 0; j <= sp->nden; j++) {
-            long c = use_var(dw[w], vars[j], err);
+            long c = wfs_analysis_var(dw[w], vars[j], err);
             if (c < 0) return one ? err_code(err, WFS_ENOTFOUND) : prefix_error(err, sp->name[w]);
             if (wfs_table_type(dw[w]->t, (size_t)c) != WFS_NUMERIC)
                 return wfs_fail(err, WFS_ETYPE, "decompose needs numeric totals; \"%s\" is %s",

@@ -259,7 +259,7 @@ int wfs_result_add_design_footers(wfs_result *r, const wfs_design *d, wfs_error 
     return 0;
 }
 
-static long need_var(const wfs_design *d, const char *name, wfs_error *err)
+long wfs_analysis_var(const wfs_design *d, const char *name, wfs_error *err)
 {
     long col = wfs_table_find(d->t, name);
     if (col < 0) {
@@ -585,7 +585,7 @@ static int mean_or_total(wfs_result **out, const wfs_design *d, const char *cons
     int rc = ctx_begin(&c, out, total ? "total" : "mean", d, opt, err);
     if (!rc && nvars == 0) rc = wfs_fail(err, WFS_EINVAL, "name at least one variable");
     for (size_t v = 0; v < nvars && !rc; v++) {
-        long col = need_var(d, vars[v], err);
+        long col = wfs_analysis_var(d, vars[v], err);
         if (col < 0) {
             rc = err ? err->code : WFS_ENOTFOUND;
             break;
@@ -622,7 +622,7 @@ int wfs_prop(wfs_result **out, const wfs_design *d, const char *var, const wfs_e
     est_ctx c;
     int rc = ctx_begin(&c, out, "prop", d, opt, err);
     if (!rc) {
-        long col = need_var(d, var, err);
+        long col = wfs_analysis_var(d, var, err);
         rc = col < 0 ? (err ? err->code : WFS_ENOTFOUND) : level_stat(&c, var, col, 0, err);
     }
     if (rc) {
@@ -644,7 +644,7 @@ int wfs_ratio(wfs_result **out, const wfs_design *d, const char *num, const char
     est_ctx c;
     int rc = ctx_begin(&c, out, "ratio", d, opt, err);
     long cy = -1, cx = -1;
-    if (!rc && ((cy = need_var(d, num, err)) < 0 || (cx = need_var(d, den, err)) < 0))
+    if (!rc && ((cy = wfs_analysis_var(d, num, err)) < 0 || (cx = wfs_analysis_var(d, den, err)) < 0))
         rc = err ? err->code : WFS_ENOTFOUND;
     if (!rc) {
         const char *bad = wfs_table_type(d->t, (size_t)cy) != WFS_NUMERIC ? num
@@ -852,7 +852,7 @@ int wfs_quantile(wfs_result **out, const wfs_design *d, const char *const *vars,
     }
     int bound_outside = 0;
     for (size_t v = 0; v < nvars && !rc; v++) {
-        long col = need_var(d, vars[v], err);
+        long col = wfs_analysis_var(d, vars[v], err);
         if (col < 0) {
             rc = err ? err->code : WFS_ENOTFOUND;
             break;

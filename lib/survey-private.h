@@ -224,6 +224,9 @@ int wfs_accum_run(wfs_accum *A, const wfs_basis *b, const wfs_domains *D, size_t
 /* Report an unknown variable, suggesting the closest name in t; returns
  * WFS_ENOTFOUND. */
 int wfs_fail_unknown_variable(wfs_error *err, const wfs_table *t, const char *name);
+/* The column of a variable an estimator can use: present, not text and not
+ * all missing; else -1 with the error filled. */
+long wfs_analysis_var(const wfs_design *d, const char *name, wfs_error *err);
 
 /* sum w (y - a - bx x)^2 over the domain's rows with y (and x) present. */
 double wfs_domain_ss(const wfs_design *d, const wfs_domains *D, size_t g, const double *y,
